@@ -37,9 +37,7 @@ func (r *ConnectRequest) Decode(d *Decoder) {
 	r.SessionID = d.Int64()
 	r.Passwd = d.Buffer()
 	r.HasReadOnly = d.Err() == nil && d.Remaining() > 0
-	if r.HasReadOnly {
-		r.ReadOnly = d.Bool()
-	}
+	r.ReadOnly = r.HasReadOnly && d.Bool()
 }
 
 // ConnectResponse is the first frame a server sends (no reply header). A
@@ -72,9 +70,7 @@ func (r *ConnectResponse) Decode(d *Decoder) {
 	r.SessionID = d.Int64()
 	r.Passwd = d.Buffer()
 	r.HasReadOnly = d.Err() == nil && d.Remaining() > 0
-	if r.HasReadOnly {
-		r.ReadOnly = d.Bool()
-	}
+	r.ReadOnly = r.HasReadOnly && d.Bool()
 }
 
 // RequestHeader starts every client frame after the handshake.

@@ -2,4 +2,13 @@ module github.com/coordkit/coordkit
 
 go 1.24
 
-require github.com/stretchr/testify v1.12.1 // indirect
+require (
+	github.com/cenkalti/backoff/v4 v4.3.0
+	github.com/hashicorp/go-multierror v1.1.1
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/hashicorp/errwrap v1.0.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)

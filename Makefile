@@ -1,0 +1,97 @@
+# coordkit's one entry point for building, testing and linting.
+#
+#   make test    install ZooKeeper if needed, run every test with -race, then
+#                a short fuzz run of every Fuzz target (FUZZTIME each, 5s)
+#   make lint    gofmt, go vet, staticcheck (root module and bench/)
+#   make fuzz    longer fuzz runs (FUZZTIME each, 30s)
+#   make bench   benchmarks in the bench/ module (BENCH, BENCHTIME, BENCHCOUNT)
+#   make soak    tests tagged "soak" (SOAK_TIMEOUT)
+#   make tools   staticcheck and benchstat into $(go env GOPATH)/bin
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+GO ?= go
+GOBIN := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
+export PATH := $(GOBIN):$(PATH)
+
+# staticcheck 2026.2.2, verified with Go 1.26; benchstat has no tagged releases.
+STATICCHECK_VERSION := v0.8.2
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+
+TEST_TIMEOUT ?= 14m
+FUZZTIME ?= 5s
+BENCH ?= .
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
+BENCH_OUT ?= bench.out
+SOAK_TIMEOUT ?= 60m
+
+.PHONY: test lint fuzz fuzz-run bench soak tools zookeeper
+
+## test: everything a CI run checks besides lint.
+test: zookeeper
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZTIME)
+
+## fuzz: every Fuzz target for FUZZTIME (30s unless given).
+fuzz: FUZZTIME = 30s
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-run FUZZTIME=$(FUZZTIME)
+
+# fuzz-run finds every `func FuzzX(` in the root module's _test.go files
+# (skipping nested modules, testdata and vendor) and fuzzes each on its own.
+# New crashers land in the package's testdata/fuzz/FuzzX, which is committed.
+fuzz-run:
+	@targets=$$(find . \( -name .git -o -name testdata -o -name vendor \) -prune -o \
+		\( -type d ! -path . -exec test -e '{}/go.mod' \; -prune \) -o \
+		-name '*_test.go' -type f -print0 | \
+		{ xargs -0 -r grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' || true; } | \
+		sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\($$#\1 \2#' | sort -u); \
+	if [[ -z "$$targets" ]]; then echo "fuzz: no Fuzz targets"; exit 0; fi; \
+	n=0; \
+	while read -r dir fn; do \
+		n=$$((n+1)); \
+		echo "fuzz: $$dir $$fn ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" </dev/null; \
+	done <<< "$$targets"; \
+	echo "fuzz: $$n targets passed"
+
+## lint: formatting, vet and staticcheck must all be clean.
+lint: tools
+	@unformatted=$$(gofmt -l .); \
+	if [[ -n "$$unformatted" ]]; then echo "gofmt -l: these files need gofmt:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	staticcheck ./...
+	@if [[ -f bench/go.mod ]]; then \
+		echo "cd bench && go vet ./... && staticcheck ./..."; \
+		cd bench && $(GO) vet ./... && staticcheck ./...; \
+	fi
+
+## bench: benchmarks of the bench/ module (its own go.mod), output in BENCH_OUT.
+bench: zookeeper tools
+	@if [[ ! -f bench/go.mod ]]; then echo "bench: no bench module (bench/go.mod) yet; nothing to run"; exit 0; fi; \
+	cd bench && $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCHCOUNT) \
+		-benchmem -timeout 60m ./... | tee "$(abspath $(BENCH_OUT))"; \
+	echo "bench: results in $(BENCH_OUT) (compare runs with benchstat)"
+
+## soak: long tests behind the "soak" build tag, if there are any.
+soak: zookeeper
+	@if ! grep -rlE --include='*.go' '^//go:build .*\bsoak\b' . >/dev/null; then echo "soak: no soak tests"; exit 0; fi; \
+	$(GO) test -race -count=1 -tags soak -run Soak -timeout $(SOAK_TIMEOUT) ./...
+
+## zookeeper: Apache ZooKeeper 3.8, java, kazoo and Curator from Debian.
+zookeeper:
+	@bash scripts/install-zookeeper.sh
+
+## tools: Go tools, installed only when missing or at another version.
+tools:
+	@if ! staticcheck -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION:v%=%))'; then \
+		echo "tools: go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; \
+		GOBIN=$(GOBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+	@if ! command -v benchstat >/dev/null; then \
+		echo "tools: go install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)"; \
+		GOBIN=$(GOBIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION); \
+	fi

@@ -1,0 +1,75 @@
+package zk_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coordkit/coordkit/zk"
+)
+
+// coreGoroutines counts the goroutines that Close must wait for.
+func coreGoroutines() int {
+	n := 0
+	for _, g := range zkGoroutines() {
+		// The reader and writer are started by link.start, the session
+		// goroutine by Dial (their own frames may be inlined away).
+		if strings.Contains(g, "created by github.com/coordkit/coordkit/zk.(*link).start") ||
+			strings.Contains(g, "created by github.com/coordkit/coordkit/zk.Dial") {
+			n++
+		}
+	}
+	return n
+}
+
+// noCoreGoroutines polls briefly: a goroutine lingers for a few
+// instructions after the WaitGroup.Done that Close waits for.
+func noCoreGoroutines() bool {
+	for range 100 {
+		if coreGoroutines() == 0 {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
+}
+
+func TestCloseWaitsForItsGoroutines(t *testing.T) {
+	require.True(t, noCoreGoroutines())
+	ctx := ctxFor(t)
+	c, err := zk.Dial(ctx, []string{server.Addr()})
+	require.NoError(t, err)
+	assert.Equal(t, 3, coreGoroutines(), "session, reader and writer")
+	events := c.StateEvents(ctx)
+	_, _, w, err := c.ExistsW(ctx, "/close-test")
+	require.NoError(t, err)
+	pw, err := c.AddWatch(ctx, "/close-test", zk.AddWatchPersistent)
+	require.NoError(t, err)
+
+	require.NoError(t, c.Close())
+	assert.True(t, noCoreGoroutines(), "Close returned before its goroutines ended")
+	require.NoError(t, c.Close())
+	assert.ErrorIs(t, c.Err(), zk.ErrClosed)
+
+	ev := <-w
+	assert.Equal(t, zk.EventNotWatching, ev.Type)
+	assert.ErrorIs(t, ev.Err, zk.ErrClosed)
+	for range pw.Events() {
+	}
+	assert.ErrorIs(t, pw.Err(), zk.ErrClosed)
+	var last zk.StateEvent
+	for ev := range events {
+		last = ev
+	}
+	assert.Equal(t, zk.EventClosed, last.Type)
+
+	// The session is gone on the server: closeSession was answered.
+	other := dial(t, "")
+	_, err = other.Create(context.Background(), "/close-test", nil, zk.ModePersistent)
+	require.NoError(t, err)
+	require.NoError(t, other.Delete(context.Background(), "/close-test", -1))
+}

@@ -1,0 +1,41 @@
+// Command coordkit is the command line of the coordkit framework: it reads,
+// writes and watches the nodes of a ZooKeeper ensemble.
+//
+//	coordkit [--servers HOSTS] [--timeout DUR] VERB [ARGS...]
+//
+// HOSTS is a ZooKeeper connect string, "host:port[,host:port...][/chroot]",
+// from --servers, else $COORDKIT_SERVERS, else 127.0.0.1:2181. --timeout
+// (default 10s) bounds connecting plus the operation; coordkit keeps trying
+// to connect, backing off, until it runs out.
+//
+// # Verbs
+//
+//	create [--ephemeral] [--sequential] [--container] [--ttl DUR] PATH [DATA]
+//	get PATH                       the data, byte for byte, no newline added
+//	set [--version N] PATH DATA
+//	stat PATH                      "name: value" lines, zxids in 0x hex, RFC 3339 UTC ms times
+//	ls PATH                        children, sorted, one per line
+//	rm [--recursive] PATH
+//	watch [--recursive] PATH       one "NodeDataChanged /app/x" line per event until SIGINT/SIGTERM
+//	help [VERB]
+//
+// A DATA argument of "-" reads all of standard input. Flags take one dash or
+// two and may follow the positional arguments; "--" ends the flags. "coordkit
+// help VERB" (or "coordkit VERB --help") prints a verb's details.
+//
+// # Exit status
+//
+// 0 on success (for watch, also when interrupted); 1 when the operation
+// fails, with "coordkit: VERB PATH: reason" on standard error, for example
+// "coordkit: get /x: node does not exist"; 2 on a usage error, with the
+// verb's synopsis on standard error.
+//
+// # Adding a verb
+//
+// A verb is one file: a constructor returning a *verb (name, one-line
+// summary, help text, positional argument names, flag set, and a run
+// function taking (ctx, *env, args)), listed in verbs in verb.go. run parses
+// the flags, checks the argument count, and turns the verb's error into the
+// exit status and message; the verb opens its session with env.session,
+// which applies --timeout.
+package main

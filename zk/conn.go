@@ -24,6 +24,7 @@ type Conn struct {
 
 	watches watchSet
 	hub     stateHub
+	pumps   *pumpGroup // feeds StateEvents and Watch channels
 	stats   counters
 
 	sessionID atomic.Int64
@@ -136,12 +137,12 @@ func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
 
 // Close ends the session: it sends closeSession after every request already
 // queued, waits for its reply (bounded by one second, or the connect timeout
-// if set), closes the connection and waits for the goroutines the Conn
-// started (the goroutines feeding StateEvents and Watch channels end once
-// their receivers have drained them or gone away). Requests still
-// unanswered then fail with ErrClosed (queued ones also wrap ErrNotSent,
-// written ones ErrConnectionLoss); every watcher is told with an event whose
-// Err wraps ErrClosed.
+// if set), closes the connection and waits for every goroutine the Conn
+// started. Requests still unanswered then fail with ErrClosed (queued ones
+// also wrap ErrNotSent, written ones ErrConnectionLoss). One-shot watch
+// channels receive an event whose Err wraps ErrClosed. StateEvents and
+// Watch channels are closed before Close returns; events their receivers
+// had not yet taken are dropped, and Watch.Err wraps ErrClosed.
 //
 // If the Conn is disconnected the session is not closed on the server and
 // its ephemeral nodes live until it expires. Close is idempotent and always
@@ -150,6 +151,7 @@ func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
 func (c *Conn) Close() error {
 	c.cancel()
 	c.wg.Wait()
+	c.pumps.stop()
 	return nil
 }
 

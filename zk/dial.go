@@ -91,6 +91,7 @@ func Dial(ctx context.Context, servers []string, opts ...Option) (*Conn, error) 
 		log:     cfg.logger,
 		window:  make(chan struct{}, cfg.maxInFlight),
 		done:    make(chan struct{}),
+		pumps:   newPumpGroup(),
 		auth:    append([]credential(nil), cfg.auth...),
 	}
 	c.closeCtx, c.cancel = context.WithCancel(context.Background())

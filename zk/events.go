@@ -113,25 +113,27 @@ func (h *stateHub) emit(ev StateEvent) {
 	}
 }
 
-func (h *stateHub) subscribe(ctx context.Context) <-chan StateEvent {
-	p := newPump[StateEvent]()
+func (h *stateHub) subscribe(ctx context.Context, g *pumpGroup) <-chan StateEvent {
 	h.mu.Lock()
 	if h.final != nil {
-		p.push(*h.final)
-		p.close()
-	} else {
-		if h.subs == nil {
-			h.subs = make(map[*pump[StateEvent]]struct{})
-		}
-		h.subs[p] = struct{}{}
-		p.onExit = func() {
-			h.mu.Lock()
-			delete(h.subs, p)
-			h.mu.Unlock()
-		}
+		h.mu.Unlock()
+		ch := make(chan StateEvent, 1)
+		ch <- *h.final
+		close(ch)
+		return ch
+	}
+	p := newPump[StateEvent]()
+	if h.subs == nil {
+		h.subs = make(map[*pump[StateEvent]]struct{})
+	}
+	h.subs[p] = struct{}{}
+	p.onExit = func() {
+		h.mu.Lock()
+		delete(h.subs, p)
+		h.mu.Unlock()
 	}
 	h.mu.Unlock()
-	go p.run(ctx.Done())
+	start(g, p, ctx.Done())
 	return p.out
 }
 
@@ -139,11 +141,11 @@ func (h *stateHub) subscribe(ctx context.Context) <-chan StateEvent {
 // on, in order. Each subscriber has its own unbounded buffer: a slow
 // subscriber never stalls the Conn and loses nothing. The channel is closed
 // after the final event (EventClosed, EventExpired or EventAuthFailed), or
-// when ctx ends (undelivered events are then dropped). Subscribing after the
-// session ended yields the final event alone. The goroutine feeding the
-// channel ends when it is closed.
+// when ctx ends or Close returns: events not yet taken are then dropped,
+// except the oldest, which stays readable. Subscribing after the session
+// ended yields the final event alone.
 func (c *Conn) StateEvents(ctx context.Context) <-chan StateEvent {
-	return c.hub.subscribe(ctx)
+	return c.hub.subscribe(ctx, c.pumps)
 }
 
 // setState records s and emits ev, from the session goroutine only.

@@ -81,9 +81,9 @@ func (w *Watch) Mode() AddWatchMode { return w.mode }
 
 // Events returns the channel of the watch's events, in server order. Its
 // buffer is unbounded: it never drops an event and never stalls the Conn.
-// It is closed after Remove (at once, dropping undelivered events), or after
-// a final event when the session ends (EventNotWatching, with Err set) or
-// the watch is removed by RemoveWatches (EventPersistentWatchRemoved).
+// It is closed after Remove or Close (at once, dropping undelivered events),
+// or after a final event when the session ends (EventNotWatching, with Err
+// set) or the watch is removed by RemoveWatches (EventPersistentWatchRemoved).
 func (w *Watch) Events() <-chan Event { return w.q.out }
 
 // Err returns why Events was closed: ErrWatchRemoved, or the session's end
@@ -164,7 +164,7 @@ func removeWatch(ws []*Watch, w *Watch) []*Watch {
 // addWatch reply arrives) and starts its pump.
 func (ws *watchSet) addPersistent(c *Conn, path string, mode AddWatchMode) *Watch {
 	w := &Watch{conn: c, path: path, mode: mode, q: newPump[Event]()}
-	go w.q.run(nil)
+	start(c.pumps, w.q, nil)
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.ended != nil {

@@ -17,8 +17,12 @@ type pump[T any] struct {
 	onExit  func()
 }
 
+// newPump returns a pump whose channel has a one-slot buffer: the item the
+// pump is delivering waits there, so the last event queued before the pump
+// is stopped (by Close) is still there for a receiver that took every
+// earlier one.
 func newPump[T any]() *pump[T] {
-	return &pump[T]{out: make(chan T), wake: make(chan struct{}, 1)}
+	return &pump[T]{out: make(chan T, 1), wake: make(chan struct{}, 1)}
 }
 
 func (p *pump[T]) signal() {
@@ -88,9 +92,10 @@ func (p *pump[T]) isDiscarded() bool {
 	return p.discard
 }
 
-// run delivers items until the pump is closed and drained, stopped, or quit
-// is closed. It closes out before returning.
-func (p *pump[T]) run(quit <-chan struct{}) {
+// run delivers items until the pump is closed and drained, stopped, or
+// either quit channel is closed (a nil one never is). It closes out before
+// returning.
+func (p *pump[T]) run(quit, quit2 <-chan struct{}) {
 	defer func() {
 		close(p.out)
 		if p.onExit != nil {
@@ -107,6 +112,8 @@ func (p *pump[T]) run(quit <-chan struct{}) {
 			case <-p.wake:
 			case <-quit:
 				return
+			case <-quit2:
+				return
 			}
 			continue
 		}
@@ -120,7 +127,51 @@ func (p *pump[T]) run(quit <-chan struct{}) {
 				}
 			case <-quit:
 				return
+			case <-quit2:
+				return
 			}
 		}
 	}
+}
+
+// pumpGroup runs the pumps of one Conn (StateEvents subscribers and
+// persistent watches), so that Close can stop them and wait for them.
+type pumpGroup struct {
+	quit chan struct{} // closed by stop
+
+	mu      sync.Mutex // guards the fields below
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+func newPumpGroup() *pumpGroup { return &pumpGroup{quit: make(chan struct{})} }
+
+// start runs p on its own goroutine until it ends, ctxDone is closed, or
+// the group is stopped. After stop, p's channel is closed at once.
+func start[T any](g *pumpGroup, p *pump[T], ctxDone <-chan struct{}) {
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		p.stop()
+		p.run(nil, nil) // returns at once, closing p.out
+		return
+	}
+	g.wg.Add(1)
+	g.mu.Unlock()
+	go func() {
+		defer g.wg.Done()
+		p.run(ctxDone, g.quit)
+	}()
+}
+
+// stop ends every pump, dropping what they have not delivered, and waits
+// for their goroutines. It is idempotent.
+func (g *pumpGroup) stop() {
+	g.mu.Lock()
+	if !g.stopped {
+		g.stopped = true
+		close(g.quit)
+	}
+	g.mu.Unlock()
+	g.wg.Wait()
 }

@@ -1,0 +1,28 @@
+// Package integration holds coordkit's end-to-end acceptance tests: the zk
+// client against real Apache ZooKeeper 3.8 (Debian's package), started by
+// zk/zktest as a standalone server and as a 3-member ensemble on free
+// loopback ports.
+//
+// The package has no code of its own, only tests. They check what a user of
+// the client relies on and what only a real server can show:
+//
+//   - failover: a session moves to another ensemble member when the one it
+//     is on is killed, keeps its id, its credentials and every watch, and
+//     learns through setWatches of changes made while it was away;
+//   - no lost wake-ups: one-shot watches re-armed across a server crash
+//     always lead to the final state, in zxid order;
+//   - batches through a faulty network: requests written before a reset are
+//     reported lost (they may have happened), requests still queued are
+//     reported not sent, and none of those happened;
+//   - session expiry ends the Conn, its watches and its requests, and the
+//     server deletes its ephemeral nodes;
+//   - every operation of the 3.8 client protocol against a real server.
+//
+// Run them with
+//
+//	go test -race ./integration/
+//
+// A test that cannot start ZooKeeper fails; none of them skips. Servers are
+// shared between tests where a test does not destroy them, and a test that
+// kills an ensemble member restarts it before it ends.
+package integration

@@ -125,19 +125,7 @@ func (l *link) fail(cause error) {
 		k.state = stDone
 	}
 	var lostq []*call
-	for _, k := range pending {
-		k.state = stDone
-		if l.writing != 0 && k.batch == l.writing {
-			l.orphans = append(l.orphans, k)
-			continue
-		}
-		if k.unwritten {
-			queued = append(queued, k)
-		} else {
-			lostq = append(lostq, k)
-		}
-	}
-	for _, k := range auth {
+	for _, k := range append(pending, auth...) {
 		k.state = stDone
 		if l.writing != 0 && k.batch == l.writing {
 			l.orphans = append(l.orphans, k)

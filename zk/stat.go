@@ -28,29 +28,11 @@ func (s Stat) CreatedAt() time.Time { return time.UnixMilli(s.Ctime) }
 // ModifiedAt returns Mtime as a time.Time.
 func (s Stat) ModifiedAt() time.Time { return time.UnixMilli(s.Mtime) }
 
-func statFromWire(w *wire.Stat) Stat {
-	return Stat{
-		Czxid: w.Czxid, Mzxid: w.Mzxid, Ctime: w.Ctime, Mtime: w.Mtime,
-		Version: w.Version, Cversion: w.Cversion, Aversion: w.Aversion,
-		EphemeralOwner: w.EphemeralOwner, DataLength: w.DataLength,
-		NumChildren: w.NumChildren, Pzxid: w.Pzxid,
-	}
-}
+// statFromWire converts the wire record, whose fields are Stat's.
+func statFromWire(w *wire.Stat) Stat { return Stat(*w) }
 
-// decodeStat reads a Stat straight from d.
-func decodeStat(d *wire.Decoder, s *Stat) {
-	s.Czxid = d.Int64()
-	s.Mzxid = d.Int64()
-	s.Ctime = d.Int64()
-	s.Mtime = d.Int64()
-	s.Version = d.Int32()
-	s.Cversion = d.Int32()
-	s.Aversion = d.Int32()
-	s.EphemeralOwner = d.Int64()
-	s.DataLength = d.Int32()
-	s.NumChildren = d.Int32()
-	s.Pzxid = d.Int64()
-}
+// decodeStat reads a Stat from d.
+func decodeStat(d *wire.Decoder, s *Stat) { (*wire.Stat)(s).Decode(d) }
 
 // CreateMode is how a node is created; its values are the wire flag values.
 type CreateMode int32

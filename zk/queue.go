@@ -93,8 +93,9 @@ func (p *pump[T]) isDiscarded() bool {
 }
 
 // run delivers items until the pump is closed and drained, stopped, or
-// either quit channel is closed (a nil one never is). It closes out before
-// returning.
+// either quit channel is closed (a nil one never is). On quit it leaves the
+// oldest undelivered item in the channel's buffer if there is room. It
+// closes out before returning.
 func (p *pump[T]) run(quit, quit2 <-chan struct{}) {
 	defer func() {
 		close(p.out)
@@ -110,12 +111,14 @@ func (p *pump[T]) run(quit, quit2 <-chan struct{}) {
 		if !ok {
 			select {
 			case <-p.wake:
+				continue
 			case <-quit:
-				return
 			case <-quit2:
-				return
 			}
-			continue
+			if v, ok, _ = p.next(); ok {
+				p.offer(v)
+			}
+			return
 		}
 		for sent := false; !sent; {
 			select {
@@ -126,11 +129,21 @@ func (p *pump[T]) run(quit, quit2 <-chan struct{}) {
 					return
 				}
 			case <-quit:
+				p.offer(v)
 				return
 			case <-quit2:
+				p.offer(v)
 				return
 			}
 		}
+	}
+}
+
+// offer puts v in the channel's buffer if there is room, without waiting.
+func (p *pump[T]) offer(v T) {
+	select {
+	case p.out <- v:
+	default:
 	}
 }
 

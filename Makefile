@@ -1,10 +1,10 @@
 # coordkit's one entry point for building, testing and linting.
 #
 #   make test    install ZooKeeper if needed, run every test with -race, then
-#                a short fuzz run of every Fuzz target (FUZZTIME each, 5s)
+#                a short fuzz run of every Fuzz target (FUZZTIME each, 10s)
 #   make lint    gofmt, go vet, staticcheck (root module and bench/)
 #   make fuzz    longer fuzz runs (FUZZTIME each, 30s)
-#   make bench   benchmarks in the bench/ module (BENCH, BENCHTIME, BENCHCOUNT)
+#   make bench   coordkit vs go-zookeeper, interleaved (BENCH, BENCHTIME, BENCHCOUNT, BENCH_NAME)
 #   make soak    tests tagged "soak" (SOAK_TIMEOUT)
 #   make tools   staticcheck and benchstat into $(go env GOPATH)/bin
 
@@ -21,11 +21,11 @@ STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 
 TEST_TIMEOUT ?= 14m
-FUZZTIME ?= 5s
+FUZZTIME ?= 10s
 BENCH ?= .
-BENCHTIME ?= 1s
-BENCHCOUNT ?= 1
-BENCH_OUT ?= bench.out
+BENCHTIME ?= 2s
+BENCHCOUNT ?= 6
+BENCH_NAME ?= latest
 SOAK_TIMEOUT ?= 60m
 
 .PHONY: test lint fuzz fuzz-run bench soak tools zookeeper
@@ -69,12 +69,11 @@ lint: tools
 		cd bench && $(GO) vet ./... && staticcheck ./...; \
 	fi
 
-## bench: benchmarks of the bench/ module (its own go.mod), output in BENCH_OUT.
+## bench: coordkit vs go-zookeeper on one real ZooKeeper, clients interleaved
+## (bench/run.sh): raw results in bench/results/$(BENCH_NAME).txt, then the
+## benchstat table and the coordkit/gozk ratios.
 bench: zookeeper tools
-	@if [[ ! -f bench/go.mod ]]; then echo "bench: no bench module (bench/go.mod) yet; nothing to run"; exit 0; fi; \
-	cd bench && $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCHCOUNT) \
-		-benchmem -timeout 60m ./... | tee "$(abspath $(BENCH_OUT))"; \
-	echo "bench: results in $(BENCH_OUT) (compare runs with benchstat)"
+	cd bench && BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) ROUNDS=$(BENCHCOUNT) NAME=$(BENCH_NAME) ./run.sh
 
 ## soak: long tests behind the "soak" build tag, if there are any.
 soak: zookeeper

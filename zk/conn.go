@@ -32,6 +32,7 @@ type Conn struct {
 	lastZxid  atomic.Int64
 	state     atomic.Int32
 	authFail  atomic.Bool // a credential was rejected
+	seenRW    atomic.Bool // the session was ever attached to a read-write server
 
 	mu       sync.Mutex // guards the fields below and every link's queues
 	cur      *link      // the connection requests go to; nil while disconnected

@@ -196,6 +196,12 @@ func (c *Conn) connect(ctx context.Context, addr string) (*link, error) {
 	passwd := c.passwd
 	c.mu.Unlock()
 	sid := c.sessionID.Load()
+	if !c.seenRW.Load() {
+		// A session created by a read-only server is that server's local
+		// session, unknown to the quorum: ask for a new one, as the Java
+		// client does (see WithReadOnly).
+		sid, passwd = 0, nil
+	}
 	if passwd == nil {
 		passwd = make([]byte, 16)
 	}
@@ -221,6 +227,9 @@ func (c *Conn) connect(ctx context.Context, addr string) (*link, error) {
 		}
 		return nil, ctxErr(ctx, err)
 	}
+	if refusedReadOnly(p) {
+		return nil, errReadOnlyRefused
+	}
 	var resp wire.ConnectResponse
 	if err := wire.Unmarshal(p, &resp); err != nil {
 		return nil, errProtocol("malformed ConnectResponse", err)
@@ -245,6 +254,12 @@ func (c *Conn) connect(ctx context.Context, addr string) (*link, error) {
 	}
 	ok = true
 
+	if old := c.sessionID.Load(); old != 0 && old != resp.SessionID {
+		c.log.Info("zk: provisional read-only session replaced", "server", addr, "session_id", resp.SessionID, "old_session_id", old)
+	}
+	if !resp.ReadOnly {
+		c.seenRW.Store(true)
+	}
 	c.sessionID.Store(resp.SessionID)
 	c.timeoutMS.Store(int64(resp.TimeOut))
 	c.mu.Lock()

@@ -51,7 +51,9 @@ const (
 	// EventDisconnected: the connection was lost; the session is suspended.
 	EventDisconnected
 	// EventReconnected: the same session was re-attached, auth re-sent and
-	// every watch re-registered.
+	// every watch re-registered. It also follows a move from a read-only
+	// server to a read-write one (WithReadOnly); a session established by
+	// a read-only server then has a new SessionID.
 	EventReconnected
 	// EventExpired: the session expired; final.
 	EventExpired

@@ -47,6 +47,8 @@ type config struct {
 	backoffMax     time.Duration
 	connectTimeout time.Duration // 0: sessionTimeout/len(servers), at least 1s
 	closeTimeout   time.Duration
+	roProbeInitial time.Duration // first pause of the search for a read-write server
+	roProbeMax     time.Duration // its bound
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -58,6 +60,8 @@ func newConfig(opts []Option) (*config, error) {
 		backoffInitial: DefaultBackoffInitial,
 		backoffMax:     DefaultBackoffMax,
 		closeTimeout:   defaultCloseTimeout,
+		roProbeInitial: defaultROProbeInitial,
+		roProbeMax:     defaultROProbeMax,
 	}
 	var errs []error
 	for _, o := range opts {
@@ -145,7 +149,21 @@ func WithAuth(scheme string, auth []byte) Option {
 
 // WithReadOnly lets the Conn use read-only servers (partitioned from the
 // quorum); the state is then StateReadOnly and writes fail with
-// ErrNotReadOnly.
+// ErrNotReadOnly. While connected read-only, the Conn looks for a
+// read-write server (asking the other servers "isro", with a pause growing
+// from 100ms to 60s); when one answers, it drops the read-only connection
+// (EventDisconnected) and re-attaches the session there first
+// (EventReconnected, StateConnected).
+//
+// A session established by a read-only server is provisional: that server
+// keeps it as a local session the quorum never learns of (ZooKeeper 3.5+
+// creates one only with localSessionsEnabled=true, and refuses the
+// handshake otherwise). As the Java client does, the Conn replaces it with
+// a new session when it first reaches a read-write server (or another
+// read-only one); EventReconnected then carries the new SessionID. Such a
+// session owns no ephemeral nodes (it could not write); its credentials
+// and watches are sent again like on any reconnect. A session established
+// by a read-write server keeps its id on read-only servers and back.
 func WithReadOnly(ok bool) Option {
 	return func(c *config) error { c.readOnly = ok; return nil }
 }

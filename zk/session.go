@@ -2,6 +2,7 @@ package zk
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -73,7 +74,9 @@ func (c *Conn) authCall(cr credential) *call {
 // run is the session goroutine: it owns the state machine. It waits for the
 // current connection to fail or for Close, re-attaches the session to the
 // next server with bounded exponential backoff, and ends the session on
-// expiry, rejected credentials or Close.
+// expiry, rejected credentials or Close. While connected read-only it runs
+// a probe (readonly.go) and, when a read-write server answers, drops the
+// read-only connection and tries that server first.
 func (c *Conn) run(l *link) {
 	defer c.wg.Done()
 	bo := backoff.NewExponentialBackOff()
@@ -82,12 +85,24 @@ func (c *Conn) run(l *link) {
 	bo.MaxElapsedTime = 0
 	bo.Reset()
 	for {
+		// While read-only, look for a read-write server meanwhile.
+		var probe *roProbe
+		if l.readOnly {
+			probe = c.startROProbe(l.addr)
+		}
+		rw := ""
 		select {
 		case <-l.dead:
+		case rw = <-probe.foundCh():
 		case <-c.closeCtx.Done():
+			probe.stop()
 			c.closeSession(l)
 			c.end(ErrClosed, StateClosed, EventClosed)
 			return
+		}
+		probe.stop()
+		if rw != "" {
+			l.fail(fmt.Errorf("%w at %s", errReadWriteFound, rw))
 		}
 		if c.authFail.Load() {
 			c.end(ErrAuthFailed, StateAuthFailed, EventAuthFailed)
@@ -99,12 +114,18 @@ func (c *Conn) run(l *link) {
 		// that the clients of a failed server do not all reconnect at once)
 		// that grows, bounded, while attempts fail.
 		bo.Reset()
-		for l = nil; l == nil; {
-			t := time.NewTimer(bo.NextBackOff())
-			select {
-			case <-t.C:
-			case <-c.closeCtx.Done():
-				t.Stop()
+		if i := c.indexOf(rw); i >= 0 {
+			// Try the read-write server first, at once.
+			c.serverIx = (i + len(c.servers) - 1) % len(c.servers)
+		}
+		for l = nil; l == nil; rw = "" {
+			if rw == "" {
+				t := time.NewTimer(bo.NextBackOff())
+				select {
+				case <-t.C:
+				case <-c.closeCtx.Done():
+					t.Stop()
+				}
 			}
 			if c.closeCtx.Err() != nil {
 				c.end(ErrClosed, StateClosed, EventClosed)

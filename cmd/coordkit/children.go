@@ -24,27 +24,20 @@ one per line, sorted by byte value. A node without children prints nothing.`,
 }
 
 func runLs(ctx context.Context, e *env, args []string) error {
-	path := args[0]
-	if err := checkPath(path, false); err != nil {
+	return e.onNode(ctx, args[0], func(ctx context.Context, conn *zk.Conn, path string) error {
+		children, _, err := conn.Children(ctx, path)
+		if err != nil {
+			return err
+		}
+		slices.Sort(children)
+		var b strings.Builder
+		for _, c := range children {
+			b.WriteString(c)
+			b.WriteByte('\n')
+		}
+		_, err = fmt.Fprint(e.stdout, b.String())
 		return err
-	}
-	conn, ctx, end, err := e.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	children, _, err := conn.Children(ctx, path)
-	if err != nil {
-		return err
-	}
-	slices.Sort(children)
-	var b strings.Builder
-	for _, c := range children {
-		b.WriteString(c)
-		b.WriteByte('\n')
-	}
-	_, err = fmt.Fprint(e.stdout, b.String())
-	return err
+	})
 }
 
 func newRm() *verb {

@@ -23,21 +23,14 @@ Use "coordkit stat" for the node's version and times.`,
 }
 
 func runGet(ctx context.Context, e *env, args []string) error {
-	path := args[0]
-	if err := checkPath(path, false); err != nil {
+	return e.onNode(ctx, args[0], func(ctx context.Context, conn *zk.Conn, path string) error {
+		data, _, err := conn.Get(ctx, path)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(data)
 		return err
-	}
-	conn, ctx, end, err := e.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	data, _, err := conn.Get(ctx, path)
-	if err != nil {
-		return err
-	}
-	_, err = e.stdout.Write(data)
-	return err
+	})
 }
 
 func newSet() *verb {

@@ -39,23 +39,16 @@ example 2024-05-01T09:30:00.125Z. The rest are decimal.`,
 }
 
 func runStat(ctx context.Context, e *env, args []string) error {
-	path := args[0]
-	if err := checkPath(path, false); err != nil {
-		return err
-	}
-	conn, ctx, end, err := e.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer end()
-	st, ok, err := conn.Exists(ctx, path)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &zk.Error{Op: "stat", Path: path, Err: zk.ErrNoNode}
-	}
-	return writeStat(e.stdout, st)
+	return e.onNode(ctx, args[0], func(ctx context.Context, conn *zk.Conn, path string) error {
+		st, ok, err := conn.Exists(ctx, path)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &zk.Error{Op: "stat", Path: path, Err: zk.ErrNoNode}
+		}
+		return writeStat(e.stdout, st)
+	})
 }
 
 // writeStat prints st as "stat" documents it.

@@ -58,6 +58,21 @@ func (e *env) session(ctx context.Context) (conn *zk.Conn, opCtx context.Context
 	return conn, opCtx, func() { _ = conn.Close(); cancel() }, nil
 }
 
+// onNode checks path (a usage error if it is invalid), opens a session
+// bounded by --timeout, and runs fn with it: the shape of the verbs that
+// read one node.
+func (e *env) onNode(ctx context.Context, path string, fn func(ctx context.Context, conn *zk.Conn, path string) error) error {
+	if err := checkPath(path, false); err != nil {
+		return err
+	}
+	conn, ctx, end, err := e.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	return fn(ctx, conn, path)
+}
+
 // verbs lists the verb constructors in the order "coordkit --help" shows
 // them. Each call makes a verb with its own flag values.
 var verbs = []func() *verb{

@@ -27,9 +27,9 @@ type link struct {
 	dead chan struct{} // closed when the link has failed
 
 	// Guarded by c.mu.
-	wq      []*call // queued, not yet written
-	pending fifo    // written, awaiting replies in order
-	authq   []*call // auth packets written, awaiting xid −4 replies
+	wq      []*call     // queued, not yet written
+	pending fifo[*call] // written, awaiting replies in order
+	authq   []*call     // auth packets written, awaiting xid −4 replies
 	failed  bool
 	err     error // why it failed
 	// writing is the number of the batch inside nc.Write (0: none). Calls
@@ -61,39 +61,6 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 		r.set = now
 	}
 	return r.nc.Read(p)
-}
-
-// fifo is the queue of written requests, oldest first.
-type fifo struct {
-	items []*call
-	head  int
-}
-
-func (q *fifo) len() int { return len(q.items) - q.head }
-
-func (q *fifo) push(k *call) { q.items = append(q.items, k) }
-
-func (q *fifo) pop() *call {
-	if q.head == len(q.items) {
-		return nil
-	}
-	k := q.items[q.head]
-	q.items[q.head] = nil
-	q.head++
-	if q.head == len(q.items) {
-		q.items, q.head = q.items[:0], 0
-	} else if q.head >= 256 && q.head*2 >= len(q.items) {
-		n := copy(q.items, q.items[q.head:])
-		clear(q.items[n:])
-		q.items, q.head = q.items[:n], 0
-	}
-	return k
-}
-
-func (q *fifo) drain() []*call {
-	out := q.items[q.head:]
-	q.items, q.head = nil, 0
-	return out
 }
 
 // wakeWriter nudges the writer; it never blocks.

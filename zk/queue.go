@@ -2,6 +2,45 @@ package zk
 
 import "sync"
 
+// fifo is an unbounded queue, oldest first: a slice read from a moving
+// head, compacted once the consumed half dominates. It is not safe for
+// concurrent use; its owner's mutex guards it.
+type fifo[T any] struct {
+	items []T
+	head  int
+}
+
+func (q *fifo[T]) len() int { return len(q.items) - q.head }
+
+func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+
+// pop returns the oldest item, or the zero value if the queue is empty.
+func (q *fifo[T]) pop() T {
+	var zero T
+	if q.head == len(q.items) {
+		return zero
+	}
+	v := q.items[q.head]
+	q.items[q.head] = zero
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head >= 64 && q.head*2 >= len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return v
+}
+
+// drain empties the queue and returns what it held; the caller owns the
+// returned slice.
+func (q *fifo[T]) drain() []T {
+	out := q.items[q.head:]
+	q.items, q.head = nil, 0
+	return out
+}
+
 // pump is an unbounded FIFO feeding a channel from its own goroutine, so
 // that the producer (the reader or the session goroutine) never blocks on a
 // slow consumer and nothing is dropped.
@@ -9,8 +48,7 @@ type pump[T any] struct {
 	out chan T
 
 	mu      sync.Mutex // guards the fields below
-	items   []T
-	head    int
+	items   fifo[T]
 	closed  bool // no more pushes: deliver the rest, then close out
 	discard bool // close out now, dropping the rest
 	wake    chan struct{}
@@ -39,7 +77,7 @@ func (p *pump[T]) push(v T) {
 		p.mu.Unlock()
 		return
 	}
-	p.items = append(p.items, v)
+	p.items.push(v)
 	p.mu.Unlock()
 	p.signal()
 }
@@ -66,24 +104,13 @@ func (p *pump[T]) next() (v T, ok, end bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.discard {
-		p.items, p.head = nil, 0
+		p.items.drain()
 		return v, false, true
 	}
-	if p.head == len(p.items) {
+	if p.items.len() == 0 {
 		return v, false, p.closed
 	}
-	var zero T
-	v = p.items[p.head]
-	p.items[p.head] = zero
-	p.head++
-	if p.head == len(p.items) {
-		p.items, p.head = p.items[:0], 0
-	} else if p.head >= 64 && p.head*2 >= len(p.items) {
-		n := copy(p.items, p.items[p.head:])
-		clear(p.items[n:])
-		p.items, p.head = p.items[:n], 0
-	}
-	return v, true, false
+	return p.items.pop(), true, false
 }
 
 func (p *pump[T]) isDiscarded() bool {

@@ -72,23 +72,13 @@ func startEnsemble(ctx context.Context, dir string, n int, cfg *config) (*Ensemb
 	if n < 1 {
 		return nil, fmt.Errorf("zktest: ensemble of %d members", n)
 	}
-	java, err := locateJava()
+	java, cp, err := locateRuntime()
 	if err != nil {
 		return nil, err
 	}
-	cp, err := locateClassPath()
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 1; ; attempt++ {
-		e, err := tryEnsemble(ctx, dir, n, cfg, java, cp)
-		if err == nil {
-			return e, nil
-		}
-		if !errors.Is(err, errPortInUse) || attempt == maxBindAttempts {
-			return nil, err
-		}
-	}
+	return retryOnPortInUse(func() (*Ensemble, error) {
+		return tryEnsemble(ctx, dir, n, cfg, java, cp)
+	})
 }
 
 // tryEnsemble makes one attempt with fresh ports and empty data.

@@ -29,6 +29,17 @@ var debianJars = []string{
 const installHint = "run scripts/install-zookeeper.sh (Debian packages zookeeper, zookeeper-bin), " +
 	"or set ZOOKEEPER_JAVA and ZOOKEEPER_CLASSPATH"
 
+// locateRuntime finds the java binary and ZooKeeper's class path.
+func locateRuntime() (java, classPath string, err error) {
+	if java, err = locateJava(); err != nil {
+		return "", "", err
+	}
+	if classPath, err = locateClassPath(); err != nil {
+		return "", "", err
+	}
+	return java, classPath, nil
+}
+
 // locateJava returns the java binary: $ZOOKEEPER_JAVA, $JAVA_HOME/bin/java,
 // or java on PATH.
 func locateJava() (string, error) {

@@ -46,3 +46,14 @@ func freePorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// retryOnPortInUse runs start until it succeeds, fails for another reason,
+// or has lost the port race maxBindAttempts times.
+func retryOnPortInUse[T any](start func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := start()
+		if err == nil || !errors.Is(err, errPortInUse) || attempt == maxBindAttempts {
+			return v, err
+		}
+	}
+}

@@ -3,7 +3,6 @@ package zktest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,15 +81,11 @@ func Start(ctx context.Context, opts ...Option) (*ZooKeeper, error) {
 }
 
 func startStandalone(ctx context.Context, dir string, cfg *config) (*ZooKeeper, error) {
-	java, err := locateJava()
+	java, cp, err := locateRuntime()
 	if err != nil {
 		return nil, err
 	}
-	cp, err := locateClassPath()
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 1; ; attempt++ {
+	return retryOnPortInUse(func() (*ZooKeeper, error) {
 		ports, err := allocPorts(1)
 		if err != nil {
 			return nil, err
@@ -100,14 +95,11 @@ func startStandalone(ctx context.Context, dir string, cfg *config) (*ZooKeeper, 
 		if err := writeServerFiles(dir, cfg.zooCfg(filepath.Join(dir, "data"), z.port, nil), 0); err != nil {
 			return nil, fmt.Errorf("zktest: %w", err)
 		}
-		err = z.Restart(ctx)
-		if err == nil {
-			return z, nil
-		}
-		if !errors.Is(err, errPortInUse) || attempt == maxBindAttempts {
+		if err := z.Restart(ctx); err != nil {
 			return nil, err
 		}
-	}
+		return z, nil
+	})
 }
 
 func newZooKeeper(name, dir, java, classPath string, cfg *config, port int, members []member) *ZooKeeper {

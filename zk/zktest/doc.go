@@ -1,5 +1,6 @@
-// Package zktest holds test helpers for code that talks to ZooKeeper: real
-// Apache ZooKeeper 3.8 servers and ensembles started as child processes, a
+// Package zktest holds test helpers for code that talks to ZooKeeper:
+// coordkit's embedded server in-process, real Apache ZooKeeper 3.8 servers
+// and ensembles started as child processes, one table over both, a
 // fault-injecting TCP proxy, four-letter-word queries, deterministic
 // server-side session expiry, and bounded polling.
 //
@@ -7,10 +8,28 @@
 // import it.
 //
 //	func TestSomething(t *testing.T) {
-//		srv := zktest.StartZooKeeper(t) // killed by t.Cleanup
+//		srv := zktest.Run(t) // embedded server on 127.0.0.1:0, closed by t.Cleanup
 //		conn := dial(t, srv.Addr())
 //		...
 //	}
+//
+// # Embedded server
+//
+// Run (for one test) and StartEmbedded (for a server shared from TestMain)
+// start a zkserver.Server in memory on a free 127.0.0.1 port, with the same
+// defaults as the real-ZooKeeper helpers below (tick 200 ms, session
+// timeouts 400 ms to 60 s, containers and TTL nodes checked every second,
+// TTL nodes enabled); zkserver options override them. No JVM, no files:
+// this is the default for unit tests and Examples. The Server it returns
+// also injects faults (SetHook, Pause, DropConnections, ExpireSession) and
+// reads state directly (Node, Sessions).
+//
+// # Both backends
+//
+// Backends lists the embedded server and real ZooKeeper; a Servers value
+// shared by a package starts each on first use, and Servers.Each runs a test
+// once per backend as subtests named "embedded" and "zookeeper", so a
+// difference between the two shows as a failing subtest.
 //
 // # Real ZooKeeper
 //

@@ -1,17 +1,21 @@
 package integration
 
-// whoAmI, digest authentication and ACLs against a real standalone server.
+// whoAmI, digest authentication and ACLs, on every backend.
 
 import (
 	"testing"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestWhoAmI(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testWhoAmI)
+}
+
+func testWhoAmI(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	ids, err := c.WhoAmI(ctx)
@@ -26,7 +30,10 @@ func TestWhoAmI(t *testing.T) {
 }
 
 func TestDigestAuth(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testDigestAuth)
+}
+
+func testDigestAuth(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	acl := zk.DigestACL(zk.PermAll, "bob", "secret")
 	t.Run("acl-id", func(t *testing.T) {

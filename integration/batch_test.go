@@ -24,8 +24,10 @@ import (
 // guarantee checked on the server is the one that makes retrying safe:
 // nothing reported not sent exists afterwards.
 func TestBatchLostNotSent(t *testing.T) {
-	t.Run("WindowFullThenReset", testBatchWindowReset)
-	t.Run("WriterBlockedThenCut", testBatchWriterBlocked)
+	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
+		t.Run("WindowFullThenReset", func(t *testing.T) { testBatchWindowReset(t, srv) })
+		t.Run("WriterBlockedThenCut", func(t *testing.T) { testBatchWriterBlocked(t, srv) })
+	})
 }
 
 // testBatchWindowReset goes through a zktest proxy that forwards requests
@@ -34,12 +36,11 @@ func TestBatchLostNotSent(t *testing.T) {
 // resets the connection: the written requests are lost (and were applied),
 // the others can only wait for a connection (or for window room), and when
 // the batch's ctx ends they come back not sent (and were not applied).
-func testBatchWindowReset(t *testing.T) {
+func testBatchWindowReset(t *testing.T, srv *zktest.Server) {
 	const (
 		window = 40
 		total  = 100
 	)
-	srv := standalone(t)
 	ctx := ctxFor(t, startTimeout)
 	px := zktest.NewProxy(t, srv.Addr())
 	c := dial(t, []string{px.Addr()}, zk.WithMaxInFlight(window))
@@ -107,18 +108,19 @@ func testBatchWindowReset(t *testing.T) {
 	retryNotSent(t, c, reqs, resps)
 }
 
-// testBatchWriterBlocked fills the pipe: the server is paused (SIGSTOP), so
-// a batch far larger than every socket buffer together blocks the client's
-// writer, and a second batch queues behind it. Then the connection is cut
-// under the client (its socket closed, as a network failure would) and the
-// server resumed. A request is lost only if its bytes could have reached
-// the server; requests whose bytes could not fit in the socket buffers,
-// and the whole second batch, were never written and must come back not
-// sent — and none of those exist afterwards, while some lost ones may.
+// testBatchWriterBlocked fills the pipe: the server is paused (and reads
+// nothing more from its sockets), so a batch far larger than every socket
+// buffer together blocks the client's writer, and a second batch queues
+// behind it. Then the connection is cut under the client (its socket
+// closed, as a network failure would) and the server resumed. A request is
+// lost only if its bytes could have reached the server; requests whose
+// bytes could not fit in the socket buffers, and the whole second batch,
+// were never written and must come back not sent — and none of those exist
+// afterwards, while some lost ones may.
 //
 // The zktest proxy cannot be used here: it reads whatever the client
 // writes, whatever its mode, so the client's writer never blocks behind it.
-func testBatchWriterBlocked(t *testing.T) {
+func testBatchWriterBlocked(t *testing.T, srv *zktest.Server) {
 	const (
 		size   = 512 << 10 // data bytes of each request of the first batch
 		second = 20        // requests queued behind the blocked write
@@ -129,7 +131,6 @@ func testBatchWriterBlocked(t *testing.T) {
 	bufBound := sysctlMax(t, "/proc/sys/net/ipv4/tcp_wmem") + sysctlMax(t, "/proc/sys/net/ipv4/tcp_rmem")
 	first := bufBound/size + 16
 
-	srv := standalone(t)
 	ctx := ctxFor(t, startTimeout)
 	t.Cleanup(srv.Resume)
 	// A long session timeout: the client does not give up on the silent
@@ -146,6 +147,7 @@ func testBatchWriterBlocked(t *testing.T) {
 
 	_, err := c.Sync(ctx, base)
 	require.NoError(t, err)
+	sentBefore := c.Stats().BytesSent
 	srv.Pause()
 	paused := time.Now()
 
@@ -163,6 +165,12 @@ func testBatchWriterBlocked(t *testing.T) {
 	})
 	require.NoError(t, err, "the second batch queued behind the blocked writer: stats %+v", last)
 	t.Logf("both batches queued %v after the pause", time.Since(paused).Round(time.Millisecond))
+	// The writer is blocked for good: no more than the socket buffers can
+	// hold goes out while the server is paused. (A paused server that went
+	// on reading its sockets would let the whole batch through, and the
+	// requests this test checks would not be unwritten.)
+	require.Never(t, func() bool { return c.Stats().BytesSent-sentBefore > uint64(bufBound) }, 2*time.Second, 10*time.Millisecond,
+		"more than %d bytes (the socket buffers) written to the paused server", bufBound)
 
 	cd.cut()
 	ev := nextState(t, stateCh, eventTimeout)

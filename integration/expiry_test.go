@@ -16,7 +16,10 @@ import (
 // events, every watcher, pending and new requests; and that the server
 // deleted the session's ephemeral nodes.
 func TestSessionExpiry(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testSessionExpiry)
+}
+
+func testSessionExpiry(t *testing.T, srv *zktest.Server) {
 	ctx := ctxFor(t, startTimeout)
 	// The session reaches the server through a proxy, so that the test can
 	// keep it disconnected (Refuse) while it queues requests, and then let

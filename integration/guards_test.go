@@ -1,7 +1,7 @@
 package integration
 
-// Chroot and the client-side guards (request size, path rules) against a
-// real standalone server.
+// Chroot and the client-side guards (request size, path rules), on every
+// backend.
 
 import (
 	"bytes"
@@ -10,12 +10,16 @@ import (
 	"testing"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestChroot(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testChroot)
+}
+
+func testChroot(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	root := uniquePath(t)
@@ -89,7 +93,10 @@ func TestChroot(t *testing.T) {
 }
 
 func TestRequestTooLarge(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testRequestTooLarge)
+}
+
+func testRequestTooLarge(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	ctx := ctxFor(t, opTimeout)
@@ -137,7 +144,10 @@ func TestRequestTooLarge(t *testing.T) {
 }
 
 func TestInvalidPath(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testInvalidPath)
+}
+
+func testInvalidPath(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	paths := []string{

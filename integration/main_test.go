@@ -29,14 +29,18 @@ const (
 	startTimeout = 2 * time.Minute
 )
 
-// Servers shared by the package's tests, started on first use and stopped
-// by TestMain. Tests that use them do not run in parallel with each other
-// and leave them as they found them (every member running, in a quorum).
-var shared struct {
-	standaloneOnce sync.Once
-	standalone     *zktest.ZooKeeper
-	standaloneErr  error
+// servers are the standalone servers shared by the package's tests, one
+// per backend (the embedded server and a real Apache ZooKeeper), each
+// started by the first test that uses it and closed by TestMain. Tests on
+// them run once per backend (servers.Each).
+var servers zktest.Servers
 
+// The 3-member ensemble shared by the package's tests, started on first use
+// and stopped by TestMain. It is real Apache ZooKeeper only: the embedded
+// server is a single node. Tests that use it do not run in parallel with
+// each other and leave it as they found it (every member running, in a
+// quorum).
+var shared struct {
 	ensembleOnce sync.Once
 	ensemble     *zktest.Ensemble
 	ensembleErr  error
@@ -44,15 +48,13 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.standalone != nil {
-		shared.standalone.Close()
-	}
+	servers.Close()
 	if shared.ensemble != nil {
 		shared.ensemble.Close()
 	}
 	if code == 0 {
 		if leaked := clientGoroutines(); leaked != "" {
-			fmt.Fprintf(os.Stderr, "zk goroutines still running after every test and Close:\n%s\n", leaked)
+			fmt.Fprintf(os.Stderr, "zk or zkserver goroutines still running after every test and Close:\n%s\n", leaked)
 			code = 1
 		}
 	}
@@ -60,7 +62,8 @@ func TestMain(m *testing.M) {
 }
 
 // clientGoroutines waits (bounded) until no goroutine runs code of package
-// zk, and returns the stacks of those that still do.
+// zk or of a closed embedded server (package zkserver and its internal
+// packages), and returns the stacks of those that still do.
 func clientGoroutines() string {
 	var found string
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -70,7 +73,8 @@ func clientGoroutines() string {
 		buf = buf[:runtime.Stack(buf, true)]
 		var leaked []string
 		for _, g := range bytes.Split(buf, []byte("\n\n")) {
-			if bytes.Contains(g, []byte("github.com/coordkit/coordkit/zk.")) {
+			if bytes.Contains(g, []byte("github.com/coordkit/coordkit/zk.")) ||
+				bytes.Contains(g, []byte("github.com/coordkit/coordkit/zkserver")) {
 				leaked = append(leaked, string(g))
 			}
 		}
@@ -78,20 +82,6 @@ func clientGoroutines() string {
 		return len(leaked) == 0
 	})
 	return found
-}
-
-// standalone returns the package's standalone ZooKeeper server, starting
-// it on first use.
-func standalone(t *testing.T) *zktest.ZooKeeper {
-	t.Helper()
-	shared.standaloneOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-		defer cancel()
-		shared.standalone, shared.standaloneErr = zktest.Start(ctx)
-	})
-	require.NoError(t, shared.standaloneErr, "start a standalone ZooKeeper")
-	require.True(t, shared.standalone.Running(), "the shared standalone server is not running")
-	return shared.standalone
 }
 
 // ensemble returns the package's 3-member ensemble, starting it on first

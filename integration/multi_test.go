@@ -1,17 +1,21 @@
 package integration
 
-// Transactions (multi) and multiRead against a real standalone server.
+// Transactions (multi) and multiRead, on every backend.
 
 import (
 	"testing"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestMulti(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testMulti)
+}
+
+func testMulti(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	t.Run("success", func(t *testing.T) {
@@ -95,7 +99,10 @@ func TestMulti(t *testing.T) {
 }
 
 func TestMultiRead(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testMultiRead)
+}
+
+func testMultiRead(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	base := uniquePath(t)

@@ -17,7 +17,10 @@ import (
 const bobDigest = "bob:fyVmFCwVbTJYrznoSu1koqYEYF0="
 
 func TestCreate(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testCreate)
+}
+
+func testCreate(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	cases := []struct {
@@ -165,7 +168,10 @@ func TestCreate(t *testing.T) {
 }
 
 func TestCreate2Stat(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testCreate2Stat)
+}
+
+func testCreate2Stat(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	parent := uniquePath(t)
@@ -204,7 +210,10 @@ func TestCreate2Stat(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testDelete)
+}
+
+func testDelete(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	cases := []struct {
@@ -244,7 +253,10 @@ func TestDelete(t *testing.T) {
 }
 
 func TestExists(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testExists)
+}
+
+func testExists(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	p := uniquePath(t)
@@ -266,7 +278,10 @@ func TestExists(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testGet)
+}
+
+func testGet(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	cases := []struct {
 		name string
@@ -297,7 +312,10 @@ func TestGet(t *testing.T) {
 }
 
 func TestSet(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testSet)
+}
+
+func testSet(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	ctx := ctxFor(t, opTimeout)
@@ -329,7 +347,10 @@ func TestSet(t *testing.T) {
 }
 
 func TestACL(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testACL)
+}
+
+func testACL(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	ctx := ctxFor(t, opTimeout)
@@ -369,7 +390,10 @@ func TestACL(t *testing.T) {
 }
 
 func TestChildren(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testChildren)
+}
+
+func testChildren(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	p := uniquePath(t)
@@ -395,7 +419,10 @@ func TestChildren(t *testing.T) {
 }
 
 func TestSync(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testSync)
+}
+
+func testSync(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	p := uniquePath(t)
@@ -406,7 +433,10 @@ func TestSync(t *testing.T) {
 }
 
 func TestEphemerals(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testEphemerals)
+}
+
+func testEphemerals(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	ctx := ctxFor(t, opTimeout)
@@ -432,7 +462,10 @@ func TestEphemerals(t *testing.T) {
 }
 
 func TestAllChildrenNumber(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testAllChildrenNumber)
+}
+
+func testAllChildrenNumber(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	ctx := ctxFor(t, opTimeout)
 	base := uniquePath(t)

@@ -1,17 +1,21 @@
 package integration
 
-// Persistent watches and removeWatches against a real standalone server.
+// Persistent watches and removeWatches, on every backend.
 
 import (
 	"testing"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestAddWatch(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testAddWatch)
+}
+
+func testAddWatch(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	t.Run("persistent", func(t *testing.T) {
@@ -81,7 +85,10 @@ func TestAddWatch(t *testing.T) {
 }
 
 func TestRemoveWatches(t *testing.T) {
-	srv := standalone(t)
+	servers.Each(t, testRemoveWatches)
+}
+
+func testRemoveWatches(t *testing.T, srv *zktest.Server) {
 	c := dial(t, []string{srv.Addr()})
 	other := dial(t, []string{srv.Addr()}) // a second session, for changes and checks
 	cases := []struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 )
 
 // countingConn counts read and write system calls.
@@ -28,7 +29,18 @@ func (c countingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-func benchConn(b *testing.B) (*zk.Conn, string) {
+// benchBackends runs f as one sub-benchmark per backend, with a Conn to the
+// shared server of that backend and the path of a node of 100 bytes.
+func benchBackends(b *testing.B, f func(b *testing.B, c *zk.Conn, p string)) {
+	for _, be := range zktest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			c, p := benchConn(b, servers.Get(b, be).Addr())
+			f(b, c, p)
+		})
+	}
+}
+
+func benchConn(b *testing.B, addr string) (*zk.Conn, string) {
 	ctx := context.Background()
 	var reads, writes atomic.Int64
 	dialer := func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -39,7 +51,7 @@ func benchConn(b *testing.B) (*zk.Conn, string) {
 		}
 		return countingConn{nc, &reads, &writes}, nil
 	}
-	c, err := zk.Dial(ctx, []string{server.Addr()}, zk.WithDialer(dialer))
+	c, err := zk.Dial(ctx, []string{addr}, zk.WithDialer(dialer))
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = c.Close() })
 	p := "/bench"
@@ -57,8 +69,9 @@ func benchConn(b *testing.B) (*zk.Conn, string) {
 }
 
 // BenchmarkGet is one synchronous Get at a time.
-func BenchmarkGet(b *testing.B) {
-	c, p := benchConn(b)
+func BenchmarkGet(b *testing.B) { benchBackends(b, benchGet) }
+
+func benchGet(b *testing.B, c *zk.Conn, p string) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -69,8 +82,9 @@ func BenchmarkGet(b *testing.B) {
 }
 
 // BenchmarkGet64 keeps 64 synchronous Gets in flight from 64 goroutines.
-func BenchmarkGet64(b *testing.B) {
-	c, p := benchConn(b)
+func BenchmarkGet64(b *testing.B) { benchBackends(b, benchGet64) }
+
+func benchGet64(b *testing.B, c *zk.Conn, p string) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var wg sync.WaitGroup

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 )
 
 // coreGoroutines counts the session's own goroutines.
@@ -39,9 +40,13 @@ func noZKGoroutines() bool {
 }
 
 func TestCloseWaitsForItsGoroutines(t *testing.T) {
+	servers.Each(t, testCloseWaitsForItsGoroutines)
+}
+
+func testCloseWaitsForItsGoroutines(t *testing.T, srv *zktest.Server) {
 	require.True(t, noZKGoroutines())
 	ctx := ctxFor(t)
-	c, err := zk.Dial(ctx, []string{server.Addr()})
+	c, err := zk.Dial(ctx, []string{srv.Addr()})
 	require.NoError(t, err)
 	assert.Equal(t, 3, coreGoroutines(), "session, reader and writer")
 	events := c.StateEvents(ctx)
@@ -67,7 +72,7 @@ func TestCloseWaitsForItsGoroutines(t *testing.T) {
 	}
 
 	// The session is gone on the server: closeSession was answered.
-	other := dial(t, "")
+	other := dial(t, srv.Addr())
 	_, err = other.Create(context.Background(), "/close-test", nil, zk.ModePersistent)
 	require.NoError(t, err)
 	require.NoError(t, other.Delete(context.Background(), "/close-test", -1))

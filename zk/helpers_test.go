@@ -10,15 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 )
 
-// dial connects to addr (the shared server by default) for the test;
-// t.Cleanup closes the Conn.
+// dial connects to addr for the test; t.Cleanup closes the Conn.
 func dial(t *testing.T, addr string, opts ...zk.Option) *zk.Conn {
 	t.Helper()
-	if addr == "" {
-		addr = server.Addr()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	opts = append([]zk.Option{zk.WithSessionTimeout(4 * time.Second)}, opts...)
@@ -35,9 +32,10 @@ func ctxFor(t *testing.T) context.Context {
 	return ctx
 }
 
-// root creates a fresh node named after the test and returns its path;
-// t.Cleanup deletes it with everything under it.
-func root(t *testing.T, c *zk.Conn) string {
+// root creates a fresh node named after the test through c, a session on
+// srv, and returns its path; t.Cleanup deletes it from srv with everything
+// under it.
+func root(t *testing.T, srv *zktest.Server, c *zk.Conn) string {
 	t.Helper()
 	ctx := ctxFor(t)
 	p := "/" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
@@ -47,7 +45,7 @@ func root(t *testing.T, c *zk.Conn) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		cl, err := zk.Dial(ctx, []string{server.Addr()})
+		cl, err := zk.Dial(ctx, []string{srv.Addr()})
 		if err != nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package zk_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -12,20 +11,15 @@ import (
 	"github.com/coordkit/coordkit/zk/zktest"
 )
 
-// server is the standalone ZooKeeper shared by the tests of this package.
-var server *zktest.ZooKeeper
+// servers are the servers shared by the tests of this package, one per
+// backend (the embedded server and a real Apache ZooKeeper), each started
+// by the first test that uses it. Tests that run on them run once per
+// backend (servers.Each).
+var servers zktest.Servers
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	srv, err := zktest.Start(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "zk tests: cannot start ZooKeeper:", err)
-		os.Exit(1)
-	}
-	server = srv
 	code := m.Run()
-	srv.Close()
+	servers.Close()
 	if code == 0 {
 		if err := checkLeaks(5 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -35,12 +29,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// checkLeaks polls until no goroutine started by package zk is left, or
-// fails after timeout with their stacks.
+// checkLeaks polls until no goroutine started by package zk, or by a
+// closed embedded server, is left, or fails after timeout with their stacks.
 func checkLeaks(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		leaked := zkGoroutines()
+		leaked := append(zkGoroutines(), serverGoroutines()...)
 		if len(leaked) == 0 {
 			return nil
 		}
@@ -54,6 +48,30 @@ func checkLeaks(timeout time.Duration) error {
 // zkGoroutines returns the stacks of goroutines running code of package zk
 // (not its tests).
 func zkGoroutines() []string {
+	var out []string
+	for _, g := range goroutines() {
+		if strings.Contains(g, "coordkit/coordkit/zk.") && !strings.Contains(g, "zk_test.") &&
+			!strings.Contains(g, "testing.tRunner") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// serverGoroutines returns the stacks of goroutines running code of the
+// embedded server (package zkserver and its internal packages).
+func serverGoroutines() []string {
+	var out []string
+	for _, g := range goroutines() {
+		if strings.Contains(g, "coordkit/coordkit/zkserver") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// goroutines returns the stack of every goroutine.
+func goroutines() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -63,12 +81,5 @@ func zkGoroutines() []string {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "coordkit/coordkit/zk.") && !strings.Contains(g, "zk_test.") &&
-			!strings.Contains(g, "testing.tRunner") {
-			out = append(out, g)
-		}
-	}
-	return out
+	return strings.Split(string(buf), "\n\n")
 }

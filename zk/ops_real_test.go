@@ -10,12 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 )
 
 func TestRealOperations(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealOperations)
+}
+
+func testRealOperations(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 
 	p, st, err := c.Create2(ctx, r+"/a", []byte("one"), zk.ModePersistent)
 	require.NoError(t, err)
@@ -111,7 +116,11 @@ func TestRealOperations(t *testing.T) {
 }
 
 func TestRealRefusedBeforeSending(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealRefusedBeforeSending)
+}
+
+func testRealRefusedBeforeSending(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
 	before := c.Stats().Requests
 	_, err := c.Create(ctx, "/a//b", nil, zk.ModePersistent)
@@ -128,9 +137,13 @@ func TestRealRefusedBeforeSending(t *testing.T) {
 }
 
 func TestRealLargeData(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealLargeData)
+}
+
+func testRealLargeData(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 	// The largest node the server accepts round-trips through the default
 	// reply limit.
 	data := make([]byte, 1_048_575-200)
@@ -142,9 +155,13 @@ func TestRealLargeData(t *testing.T) {
 }
 
 func TestRealMulti(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealMulti)
+}
+
+func testRealMulti(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 
 	res, err := c.Multi(ctx,
 		zk.CreateOp(r+"/m", []byte("x"), zk.ModePersistent),
@@ -193,9 +210,13 @@ func TestRealMulti(t *testing.T) {
 }
 
 func TestRealBatch(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealBatch)
+}
+
+func testRealBatch(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 	var seen []int
 	out := c.Batch(ctx, []zk.Request{
 		zk.CreateRequest{Path: r + "/b", Data: []byte("1")},
@@ -230,9 +251,13 @@ func TestRealBatch(t *testing.T) {
 }
 
 func TestRealDigestAuthAndACL(t *testing.T) {
-	owner := dial(t, "", zk.WithDigestAuth("alice", "secret"))
+	servers.Each(t, testRealDigestAuthAndACL)
+}
+
+func testRealDigestAuthAndACL(t *testing.T, srv *zktest.Server) {
+	owner := dial(t, srv.Addr(), zk.WithDigestAuth("alice", "secret"))
 	ctx := ctxFor(t)
-	r := root(t, owner)
+	r := root(t, srv, owner)
 	p, err := owner.Create(ctx, r+"/private", []byte("s"), zk.ModePersistent, zk.WithACL(zk.CreatorAllACL))
 	require.NoError(t, err)
 	acl, _, err := owner.GetACL(ctx, p)
@@ -242,7 +267,7 @@ func TestRealDigestAuthAndACL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, who, zk.ClientInfo{Scheme: "digest", User: "alice"})
 
-	other := dial(t, "")
+	other := dial(t, srv.Addr())
 	_, _, err = other.Get(ctx, p)
 	assert.ErrorIs(t, err, zk.ErrNoAuth)
 	require.NoError(t, other.AddAuth(ctx, "digest", []byte("alice:secret")))
@@ -252,11 +277,11 @@ func TestRealDigestAuthAndACL(t *testing.T) {
 
 	_, err = other.Create(ctx, r+"/x", nil, zk.ModePersistent, zk.WithACL([]zk.ACL{}))
 	assert.ErrorIs(t, err, zk.ErrInvalidArgument)
-	_, err = dial(t, "").Create(ctx, r+"/y", nil, zk.ModePersistent, zk.WithACL(zk.CreatorAllACL))
+	_, err = dial(t, srv.Addr()).Create(ctx, r+"/y", nil, zk.ModePersistent, zk.WithACL(zk.CreatorAllACL))
 	assert.ErrorIs(t, err, zk.ErrInvalidACL)
 
 	// An unknown scheme is rejected by the server: the Conn ends.
-	bad := dial(t, "")
+	bad := dial(t, srv.Addr())
 	err = bad.AddAuth(ctx, "nosuchscheme", []byte("x"))
 	assert.ErrorIs(t, err, zk.ErrAuthFailed)
 	<-bad.Done()
@@ -265,10 +290,14 @@ func TestRealDigestAuthAndACL(t *testing.T) {
 }
 
 func TestRealChroot(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealChroot)
+}
+
+func testRealChroot(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
-	cc := dial(t, server.Addr()+r)
+	r := root(t, srv, c)
+	cc := dial(t, srv.Addr()+r)
 	p, err := cc.Create(ctx, "/x-", []byte("v"), zk.ModePersistentSequential)
 	require.NoError(t, err)
 	assert.Regexp(t, `^/x-\d{10}$`, p)

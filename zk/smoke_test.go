@@ -9,12 +9,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
 )
 
 func TestSmoke(t *testing.T) {
+	servers.Each(t, testSmoke)
+}
+
+func testSmoke(t *testing.T, srv *zktest.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := zk.Dial(ctx, []string{server.Addr()}, zk.WithSessionTimeout(4*time.Second))
+	c, err := zk.Dial(ctx, []string{srv.Addr()}, zk.WithSessionTimeout(4*time.Second))
 	require.NoError(t, err)
 	defer c.Close()
 	p, err := c.Create(ctx, "/smoke", []byte("hi"), zk.ModePersistent)

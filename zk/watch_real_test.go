@@ -13,9 +13,13 @@ import (
 )
 
 func TestRealOneShotWatches(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealOneShotWatches)
+}
+
+func testRealOneShotWatches(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 
 	_, ok, exist, err := c.ExistsW(ctx, r+"/n")
 	require.NoError(t, err)
@@ -52,9 +56,13 @@ func TestRealOneShotWatches(t *testing.T) {
 }
 
 func TestRealPersistentRecursiveWatch(t *testing.T) {
-	c := dial(t, "")
+	servers.Each(t, testRealPersistentRecursiveWatch)
+}
+
+func testRealPersistentRecursiveWatch(t *testing.T, srv *zktest.Server) {
+	c := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, c)
+	r := root(t, srv, c)
 	// The persistent watch is not on r itself: ZooKeeper 3.8 keeps one
 	// watch mode per connection and path (ZOOKEEPER-4466).
 	_, err := c.Create(ctx, r+"/p", nil, zk.ModePersistent)
@@ -107,10 +115,14 @@ func pad(i int) string {
 }
 
 func TestRealSessionExpiry(t *testing.T) {
-	proxy := zktest.NewProxy(t, server.Addr())
+	servers.Each(t, testRealSessionExpiry)
+}
+
+func testRealSessionExpiry(t *testing.T, srv *zktest.Server) {
+	proxy := zktest.NewProxy(t, srv.Addr())
 	c := dial(t, proxy.Addr(), zk.WithReconnectBackoff(time.Millisecond, 50*time.Millisecond))
 	ctx := ctxFor(t)
-	r := root(t, dial(t, ""))
+	r := root(t, srv, dial(t, srv.Addr()))
 	events := c.StateEvents(ctx)
 	_, err := c.Create(ctx, r+"/eph", nil, zk.ModeEphemeral)
 	require.NoError(t, err)
@@ -123,7 +135,7 @@ func TestRealSessionExpiry(t *testing.T) {
 	// find out.
 	proxy.Refuse()
 	proxy.Reset()
-	require.NoError(t, zktest.ExpireSession(ctx, server.Addr(), c.SessionID(), c.SessionPassword()))
+	require.NoError(t, zktest.ExpireSession(ctx, srv.Addr(), c.SessionID(), c.SessionPassword()))
 	proxy.Pass()
 	select {
 	case <-c.Done():
@@ -148,18 +160,22 @@ func TestRealSessionExpiry(t *testing.T) {
 	_, _, err = c.Get(ctx, r)
 	assert.ErrorIs(t, err, zk.ErrSessionExpired)
 
-	_, ok, err := dial(t, "").Exists(ctx, r+"/eph")
+	_, ok, err := dial(t, srv.Addr()).Exists(ctx, r+"/eph")
 	require.NoError(t, err)
 	assert.False(t, ok, "the expired session's ephemeral node is gone")
 }
 
 func TestRealReconnectKeepsSessionAndWatches(t *testing.T) {
-	proxy := zktest.NewProxy(t, server.Addr())
+	servers.Each(t, testRealReconnectKeepsSessionAndWatches)
+}
+
+func testRealReconnectKeepsSessionAndWatches(t *testing.T, srv *zktest.Server) {
+	proxy := zktest.NewProxy(t, srv.Addr())
 	c := dial(t, proxy.Addr(), zk.WithReconnectBackoff(time.Millisecond, 20*time.Millisecond),
 		zk.WithDigestAuth("carol", "pw"))
-	other := dial(t, "")
+	other := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, other)
+	r := root(t, srv, other)
 	events := c.StateEvents(ctx)
 	sid := c.SessionID()
 	_, err := c.Create(ctx, r+"/eph", nil, zk.ModeEphemeral, zk.WithACL(zk.CreatorAllACL))
@@ -187,11 +203,15 @@ func TestRealReconnectKeepsSessionAndWatches(t *testing.T) {
 }
 
 func TestRealSetWatchesCatchUp(t *testing.T) {
-	proxy := zktest.NewProxy(t, server.Addr())
+	servers.Each(t, testRealSetWatchesCatchUp)
+}
+
+func testRealSetWatchesCatchUp(t *testing.T, srv *zktest.Server) {
+	proxy := zktest.NewProxy(t, srv.Addr())
 	c := dial(t, proxy.Addr(), zk.WithReconnectBackoff(time.Millisecond, 20*time.Millisecond))
-	other := dial(t, "")
+	other := dial(t, srv.Addr())
 	ctx := ctxFor(t)
-	r := root(t, other)
+	r := root(t, srv, other)
 	_, err := other.Create(ctx, r+"/d", []byte("1"), zk.ModePersistent)
 	require.NoError(t, err)
 	events := c.StateEvents(ctx)
@@ -223,11 +243,15 @@ func TestRealSetWatchesCatchUp(t *testing.T) {
 }
 
 func TestRealLostRequestWhenRepliesDropped(t *testing.T) {
-	proxy := zktest.NewProxy(t, server.Addr())
+	servers.Each(t, testRealLostRequestWhenRepliesDropped)
+}
+
+func testRealLostRequestWhenRepliesDropped(t *testing.T, srv *zktest.Server) {
+	proxy := zktest.NewProxy(t, srv.Addr())
 	c := dial(t, proxy.Addr(), zk.WithSessionTimeout(2*time.Second),
 		zk.WithReconnectBackoff(time.Millisecond, 20*time.Millisecond))
 	ctx := ctxFor(t)
-	r := root(t, dial(t, ""))
+	r := root(t, srv, dial(t, srv.Addr()))
 	proxy.DropReplies()
 	f := c.CreateAsync(ctx, r+"/maybe", nil, zk.ModePersistent)
 	_, err := f.Wait(ctx)

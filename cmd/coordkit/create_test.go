@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coordkit/coordkit/zk/zktest"
+	"github.com/coordkit/coordkit/zkserver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,7 +99,7 @@ func TestCreateModes(t *testing.T) {
 // nodes, and coordkit says what the server needs.
 func TestCreateTTLDisabled(t *testing.T) {
 	t.Parallel()
-	srv := zktest.StartZooKeeper(t, zktest.WithSystemProperty("zookeeper.extendedTypesEnabled", "false"))
+	srv := embedded(t, zkserver.WithTTL(false))
 	code, _, stderr := runCLI(t, t.Context(), srv.Addr(), "", "create", "--ttl=1m", "/ttl")
 	assert.Equal(t, exitError, code)
 	assert.Equal(t, "coordkit: create /ttl: unimplemented: TTL nodes need a server run with "+

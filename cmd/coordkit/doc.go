@@ -1,5 +1,6 @@
 // Command coordkit is the command line of the coordkit framework: it reads,
-// writes and watches the nodes of a ZooKeeper ensemble.
+// writes and watches the nodes of a ZooKeeper ensemble, and runs coordkit's
+// embedded ZooKeeper-compatible server as a standalone process.
 //
 //	coordkit [--servers HOSTS] [--timeout DUR] VERB [ARGS...]
 //
@@ -17,6 +18,8 @@
 //	ls PATH                        children, sorted, one per line
 //	rm [--recursive] PATH
 //	watch [--recursive] PATH       one "NodeDataChanged /app/x" line per event until SIGINT/SIGTERM
+//	server [--data DIR] [--listen ADDR] [--memory] [--tick DUR]
+//	                               serve until SIGINT/SIGTERM; prints "host:port", logs to stderr
 //	help [VERB]
 //
 // A DATA argument of "-" reads all of standard input. Flags take one dash or
@@ -25,10 +28,10 @@
 //
 // # Exit status
 //
-// 0 on success (for watch, also when interrupted); 1 when the operation
-// fails, with "coordkit: VERB PATH: reason" on standard error, for example
-// "coordkit: get /x: node does not exist"; 2 on a usage error, with the
-// verb's synopsis on standard error.
+// 0 on success (for watch and server, also when interrupted); 1 when the
+// operation fails, with "coordkit: VERB PATH: reason" on standard error, for
+// example "coordkit: get /x: node does not exist"; 2 on a usage error, with
+// the verb's synopsis on standard error.
 //
 // # Adding a verb
 //
@@ -37,5 +40,6 @@
 // function taking (ctx, *env, args)), listed in verbs in verb.go. run parses
 // the flags, checks the argument count, and turns the verb's error into the
 // exit status and message; the verb opens its session with env.session,
-// which applies --timeout.
+// which applies --timeout. A verb that connects to no server (server) sets
+// noSession, and the global flags do not apply to it.
 package main

@@ -74,11 +74,25 @@ func kazooRead(t *testing.T, servers string, paths ...string) []kzNode {
 	return nodes
 }
 
+// forEachBackend runs test as a parallel subtest on each backend, in a
+// namespace of its own there.
+func forEachBackend(t *testing.T, test func(t *testing.T, ns *namespace)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newNamespaceOn(t, b.addr(t)))
+		})
+	}
+}
+
 // TestKazooReadsCLI: what coordkit writes, kazoo reads back the same.
 func TestKazooReadsCLI(t *testing.T) {
 	t.Parallel()
 	requireKazoo(t)
-	ns := newNamespace(t)
+	forEachBackend(t, testKazooReadsCLI)
+}
+
+func testKazooReadsCLI(t *testing.T, ns *namespace) {
 	ns.must(t, "create", "/a", "alpha")
 	ns.must(t, "create", "/a/x")
 	ns.must(t, "create", "/a/y", "why")
@@ -107,7 +121,10 @@ func TestKazooReadsCLI(t *testing.T) {
 func TestCLIReadsKazoo(t *testing.T) {
 	t.Parallel()
 	requireKazoo(t)
-	ns := newNamespace(t)
+	forEachBackend(t, testCLIReadsKazoo)
+}
+
+func testCLIReadsKazoo(t *testing.T, ns *namespace) {
 	var one, two kzNode
 	kazoo(t, ns.servers, &one, "create", "/k/one", "1")
 	kazoo(t, ns.servers, &one, "set", "/k/one", "uno")

@@ -15,12 +15,15 @@ import (
 
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
+	"github.com/coordkit/coordkit/zkserver"
 	"github.com/stretchr/testify/require"
 )
 
-// The ZooKeeper server and the coordkit binary are shared by the package's
-// tests, made on first use (so that the tests without a server need none)
-// and removed by TestMain.
+// Tests run against the embedded server (zkserver), one of their own, by
+// default. The kazoo cross-checks run against Apache ZooKeeper too: its
+// server and the coordkit binary are shared by the package's tests, made on
+// first use (so that the tests without them need none) and removed by
+// TestMain.
 var (
 	sharedOnce sync.Once
 	sharedZK   *zktest.ZooKeeper
@@ -47,6 +50,14 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// embedded starts an embedded server for t with zktest's defaults (on
+// 127.0.0.1:0, in memory, tick 200ms, containers checked every second) and
+// opts; t.Cleanup closes it.
+func embedded(t *testing.T, opts ...zkserver.Option) *zkserver.Server {
+	t.Helper()
+	return zktest.Run(t, opts...)
 }
 
 // zkAddr returns the address of the shared Apache ZooKeeper server,
@@ -97,10 +108,25 @@ type namespace struct {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
-// newNamespace makes a fresh subtree for t on the shared server.
+// newNamespace makes a fresh subtree for t on an embedded server of its own.
 func newNamespace(t *testing.T) *namespace {
 	t.Helper()
-	addr := zkAddr(t)
+	return newNamespaceOn(t, embedded(t).Addr())
+}
+
+// backends are the servers the cross-checks with peers run against: each
+// returns the address of a server for t.
+var backends = []struct {
+	name string
+	addr func(t *testing.T) string
+}{
+	{"embedded", func(t *testing.T) string { return embedded(t).Addr() }},
+	{"zookeeper", zkAddr},
+}
+
+// newNamespaceOn makes a fresh subtree for t on the server at addr.
+func newNamespaceOn(t *testing.T, addr string) *namespace {
+	t.Helper()
 	ns := &namespace{addr: addr, root: "/" + unsafeName.ReplaceAllString(t.Name(), "_")}
 	ns.servers = addr + ns.root
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
@@ -141,8 +167,9 @@ func (ns *namespace) must(t *testing.T, args ...string) string {
 	return stdout
 }
 
-// checkLeaks waits up to timeout for the goroutines of package zk to end:
-// every Conn a verb or a test opened must have been closed.
+// checkLeaks waits up to timeout for the goroutines of packages zk and
+// zkserver to end: every Conn a verb or a test opened, and every server,
+// must have been closed.
 func checkLeaks(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -152,14 +179,15 @@ func checkLeaks(timeout time.Duration) error {
 		buf = buf[:runtime.Stack(buf, true)]
 		leaked = leaked[:0]
 		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "coordkit/zk.") && !strings.Contains(g, "coordkit/zk/zktest.") {
+			ours := strings.Contains(g, "coordkit/zk.") || strings.Contains(g, "coordkit/zkserver")
+			if ours && !strings.Contains(g, "coordkit/zk/zktest.") {
 				leaked = append(leaked, g)
 			}
 		}
 		return len(leaked) == 0
 	})
 	if err != nil {
-		return fmt.Errorf("%d goroutines of package zk leaked, the first:\n%s", len(leaked), leaked[0])
+		return fmt.Errorf("%d goroutines of packages zk and zkserver leaked, the first:\n%s", len(leaked), leaked[0])
 	}
 	return nil
 }

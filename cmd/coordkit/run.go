@@ -53,7 +53,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		err = v.checkArgs(pos)
 	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case v.noSession:
+		err = noGlobals(v.name, fs, v.flags)
+	default:
 		err = g.check()
 	}
 	if err != nil {
@@ -72,6 +76,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "coordkit: %s\n", describe(err, v.name, g.timeout))
 		return exitError
 	}
+}
+
+// noGlobals returns a usage error if --servers or --timeout was given, on
+// any of the flag sets, to verb, which connects to no server.
+func noGlobals(verb string, sets ...*flag.FlagSet) error {
+	var set string
+	for _, fs := range sets {
+		fs.Visit(func(f *flag.Flag) {
+			if isGlobalFlag(f.Name) && set == "" {
+				set = f.Name
+			}
+		})
+	}
+	if set != "" {
+		return usagef("--%s does not apply to %s: it connects to no server", set, verb)
+	}
+	return nil
 }
 
 // runHelp is "coordkit help [VERB]".

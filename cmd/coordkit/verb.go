@@ -25,6 +25,10 @@ type verb struct {
 	// flags holds the verb's own flags; run adds --servers and --timeout
 	// after the verb has made it. Its values are fresh for every run.
 	flags *flag.FlagSet
+	// noSession marks a verb that connects to no server (server itself):
+	// --servers and --timeout do not apply to it, and giving either,
+	// before or after the verb, is a usage error.
+	noSession bool
 	// run does the work with the positional arguments, after flags are
 	// parsed and the argument count checked. A *usageError it returns exits
 	// with status 2, any other error with status 1.
@@ -83,6 +87,7 @@ var verbs = []func() *verb{
 	newLs,
 	newRm,
 	newWatch,
+	newServer,
 }
 
 // lookup returns a fresh verb called name, or nil.
@@ -157,8 +162,10 @@ func (v *verb) writeHelp(w io.Writer) {
 		fmt.Fprint(w, "\nFlags:\n")
 		writeFlags(w, own)
 	}
-	fmt.Fprint(w, "\nGlobal flags --servers HOSTS and --timeout DUR may come before or after the verb;\n"+
-		"see \"coordkit --help\".\n")
+	if !v.noSession {
+		fmt.Fprint(w, "\nGlobal flags --servers HOSTS and --timeout DUR may come before or after the verb;\n"+
+			"see \"coordkit --help\".\n")
+	}
 }
 
 // helpWidth is the width to which flag descriptions are wrapped.
@@ -204,7 +211,8 @@ func writeFlags(w io.Writer, flags []*flag.Flag) {
 // writeMainHelp prints "coordkit --help": the verbs and the global flags.
 func writeMainHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s\n\n", mainSynopsis)
-	fmt.Fprint(w, "coordkit reads, writes and watches the nodes of a ZooKeeper ensemble.\n\nVerbs:\n")
+	fmt.Fprint(w, "coordkit reads, writes and watches the nodes of a ZooKeeper ensemble, and runs\n"+
+		"a ZooKeeper-compatible server of its own (coordkit server).\n\nVerbs:\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	for _, mk := range verbs {
 		v := mk()
@@ -219,6 +227,7 @@ Global flags (before or after the verb):
   --timeout DUR     bound on connecting (retried until then) plus the
                     operation, e.g. 500ms, 10s (default %v; for watch it
                     bounds only setting the watch)
+The server verb connects to no server and takes neither.
 
 Flags take one dash or two (-ttl, --ttl), "--name value" or "--name=value",
 and may come before or after the positional arguments; "--" ends the flags.

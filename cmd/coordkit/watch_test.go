@@ -6,7 +6,7 @@ import (
 	"context"
 	"io"
 	"os/exec"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
+	"github.com/coordkit/coordkit/zkserver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -191,28 +192,23 @@ func TestWatchBinary(t *testing.T) {
 	}
 }
 
-var sessionID = regexp.MustCompile(`sid=(0x[0-9a-f]+)`)
-
 // TestWatchSessionExpired cuts a watch off from its server until the
 // server expires its session: when it reconnects it learns so, says so and
 // exits with status 1.
 func TestWatchSessionExpired(t *testing.T) {
 	t.Parallel()
-	srv := zktest.StartZooKeeper(t, zktest.WithSessionTimeouts(0, time.Second))
+	srv := embedded(t, zkserver.WithSessionTimeouts(400*time.Millisecond, time.Second))
 	proxy := zktest.NewProxy(t, srv.Addr())
 	cmd, out, errs := startWatch(t, proxy.Addr(), "/w")
 
-	cons, err := zktest.FourLetterWord(t.Context(), srv.Addr(), "cons")
-	require.NoError(t, err)
-	m := sessionID.FindStringSubmatch(cons)
-	require.NotNil(t, m, "no session in %q", cons)
-	sid := m[1]
+	sessions := srv.Sessions()
+	require.Len(t, sessions, 1, "the watch's session")
+	sid := sessions[0].ID
 
 	proxy.Blackhole()
 	zktest.Eventually(t, func() bool {
-		cons, err := zktest.FourLetterWord(t.Context(), srv.Addr(), "cons")
-		return err == nil && !strings.Contains(cons, "sid="+sid+",")
-	}, 30*time.Second, "session %s expired by the server", sid)
+		return !slices.ContainsFunc(srv.Sessions(), func(s zkserver.Session) bool { return s.ID == sid })
+	}, 30*time.Second, "session %#x expired by the server", sid)
 	proxy.Pass()
 
 	var lines []string

@@ -1,10 +1,13 @@
 // Package integration holds coordkit's end-to-end acceptance tests: the zk
 // client against real Apache ZooKeeper 3.8 (Debian's package), started by
 // zk/zktest as a standalone server and as a 3-member ensemble on free
-// loopback ports.
+// loopback ports, and against coordkit's embedded server (zkserver).
 //
-// The package has no code of its own, only tests. They check what a user of
-// the client relies on and what only a real server can show:
+// The package has no code of its own, only tests. The tests of a single
+// server run as a table over both backends (subtests named embedded and
+// zookeeper: -run 'TestX/embedded' picks one); the ensemble tests run on
+// real ZooKeeper only. They check what a user of the client relies on and
+// what only a real server can show:
 //
 //   - failover: a session moves to another ensemble member when the one it
 //     is on is killed, keeps its id, its credentials and every watch, and
@@ -16,7 +19,17 @@
 //     reported not sent, and none of those happened;
 //   - session expiry ends the Conn, its watches and its requests, and the
 //     server deletes its ephemeral nodes;
-//   - every operation of the 3.8 client protocol against a real server.
+//   - every operation of the 3.8 client protocol, on both backends;
+//   - differential: seeded random operation sequences (every create mode,
+//     versions, multi, ACLs, sessions closing, a second client's watches)
+//     applied in lockstep to the embedded server and to real ZooKeeper,
+//     every result compared (TestDifferential; -diff.seed, -diff.ops and
+//     -diff.trace replay one sequence);
+//   - real peer clients on both backends: kazoo's Lock, Election and
+//     TreeCache, and zkCli.sh (TestPeers*);
+//   - durability: kill -9 of `coordkit server --data DIR` keeps every
+//     acknowledged write, and the dead sessions' ephemeral nodes go after
+//     their timeout (TestDurabilityKill9).
 //
 // Run them with
 //

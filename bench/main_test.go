@@ -39,7 +39,9 @@ var env struct {
 // benchmarks run.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Exit(run(m))
+	code := run(m)
+	stopServers()
+	os.Exit(code)
 }
 
 func run(m *testing.M) int {

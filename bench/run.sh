@@ -89,7 +89,17 @@ echo "load-after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$tmp/out.txt"
 cp "$tmp/out.txt" "$OUT"
 echo "run.sh: raw results in bench/$OUT" >&2
 
-echo
-"$(benchstat_bin)" -col '/client@(gozk coordkit coordkit-async)' "$OUT"
+# Client benchmarks (client=...) and server benchmarks (server=...) each get
+# their own benchstat table, with the base first.
+if grep -q '/client=' "$OUT"; then
+	echo
+	"$(benchstat_bin)" -filter '/client:(gozk OR coordkit OR coordkit-async)' \
+		-col '/client@(gozk coordkit coordkit-async)' "$OUT"
+fi
+if grep -q '/server=' "$OUT"; then
+	echo
+	"$(benchstat_bin)" -filter '/server:(zookeeper OR embedded)' \
+		-col '/server@(zookeeper embedded)' "$OUT"
+fi
 echo
 go run ./cmd/benchratio "$OUT"

@@ -1,13 +1,16 @@
 // Command benchratio reads go test -bench output of the bench module and
-// prints, for each benchmark and metric, the median of each client and the
-// ratio of coordkit's (and coordkit-async's) median to go-zookeeper's, with
-// the range of the per-round ratios and the issue's targets.
+// prints, for each benchmark and metric, the median of each variant and the
+// ratio of its median to the base variant's, with the range of the
+// per-round ratios and the issues' targets.
 //
 //	go run ./cmd/benchratio results/latest.txt
 //
-// Sub-benchmarks are named Benchmark<Name>/client=<client>; the i-th result
-// of a client is paired with the i-th result of gozk (run.sh runs one result
-// per benchmark per round, so they come from the same round).
+// Sub-benchmarks are named Benchmark<Name>/client=<client> (clients on one
+// server; the base is go-zookeeper, gozk) or Benchmark<Name>/server=<server>
+// (servers under one client; the base is Apache ZooKeeper, zookeeper). The
+// i-th result of a variant is paired with the i-th result of the base
+// (run.sh runs one result per benchmark per round, so they come from the
+// same round).
 package main
 
 import (
@@ -22,9 +25,10 @@ import (
 	"text/tabwriter"
 )
 
-const base = "gozk"
+// bases maps each variant key to the variant the others are compared with.
+var bases = map[string]string{"client": "gozk", "server": "zookeeper"}
 
-// target is a bound from the issue on the ratio client/gozk of a metric.
+// target is a bound from an issue on the ratio variant/base of a metric.
 type target struct {
 	bench, unit string
 	atLeast     bool // ratio >= bound, else ratio <= bound
@@ -34,6 +38,8 @@ type target struct {
 var targets = []target{
 	{"Get64", "ops/s", true, 1.2},
 	{"Get64", "cpu-ns/op", false, 0.6},
+	{"ServerGet64", "ops/s", true, 2},
+	{"ServerSet64", "ops/s", true, 1},
 }
 
 // units in the order they are printed; others follow in order of appearance.
@@ -46,7 +52,8 @@ type key struct{ bench, client, unit string }
 
 type results struct {
 	benches []string            // in order of first appearance
-	clients map[string][]string // per bench, in order of first appearance
+	base    map[string]string   // per bench, the variant the others are compared with
+	clients map[string][]string // variants per bench, in order of first appearance
 	units   map[string][]string // per bench
 	samples map[key][]float64
 }
@@ -54,7 +61,7 @@ type results struct {
 var procSuffix = regexp.MustCompile(`-\d+$`)
 
 func parse(r io.Reader) (*results, error) {
-	res := &results{clients: map[string][]string{}, units: map[string][]string{}, samples: map[key][]float64{}}
+	res := &results{base: map[string]string{}, clients: map[string][]string{}, units: map[string][]string{}, samples: map[key][]float64{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -66,11 +73,11 @@ func parse(r io.Reader) (*results, error) {
 			continue
 		}
 		name := procSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
-		bench, client := name, ""
+		var client, base string
 		var parts []string
 		for _, p := range strings.Split(name, "/") {
-			if c, ok := strings.CutPrefix(p, "client="); ok {
-				client = c
+			if k, v, ok := strings.Cut(p, "="); ok && bases[k] != "" {
+				client, base = v, bases[k]
 				continue
 			}
 			parts = append(parts, p)
@@ -78,9 +85,10 @@ func parse(r io.Reader) (*results, error) {
 		if client == "" {
 			continue
 		}
-		bench = strings.Join(parts, "/")
+		bench := strings.Join(parts, "/")
 		if !slices.Contains(res.benches, bench) {
 			res.benches = append(res.benches, bench)
+			res.base[bench] = base
 		}
 		if !slices.Contains(res.clients[bench], client) {
 			res.clients[bench] = append(res.clients[bench], client)
@@ -160,8 +168,9 @@ func verdict(bench, unit string, ratio float64) string {
 func report(w io.Writer, res *results) {
 	var buf strings.Builder
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "benchmark\tunit\tclient\tmedian\tn\tvs gozk\tround ratios\tbetter\ttarget")
+	fmt.Fprintln(tw, "benchmark\tunit\tvariant\tmedian\tn\tvs base\tround ratios\tbetter\ttarget")
 	for _, bench := range res.benches {
+		base := res.base[bench]
 		for _, unit := range orderedUnits(res.units[bench]) {
 			baseS := res.samples[key{bench, base, unit}]
 			better := "lower"
@@ -175,7 +184,9 @@ func report(w io.Writer, res *results) {
 				}
 				m := median(s)
 				ratio, rng, tgt := "", "", ""
-				if client != base && len(baseS) > 0 && median(baseS) != 0 {
+				if client == base {
+					ratio = "(base)"
+				} else if len(baseS) > 0 && median(baseS) != 0 {
 					r := m / median(baseS)
 					ratio = fmt.Sprintf("%.2fx", r)
 					if rr := roundRatios(s, baseS); len(rr) > 0 {
@@ -226,7 +237,7 @@ func main() {
 		os.Exit(1)
 	}
 	if len(res.benches) == 0 {
-		fmt.Fprintln(os.Stderr, "benchratio: no client=... benchmarks in the input")
+		fmt.Fprintln(os.Stderr, "benchratio: no client=... or server=... benchmarks in the input")
 		os.Exit(1)
 	}
 	report(os.Stdout, res)

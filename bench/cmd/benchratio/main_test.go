@@ -50,3 +50,21 @@ func TestMedian(t *testing.T) {
 	assert.Equal(t, 2.5, median([]float64{4, 1, 2, 3}))
 	assert.Equal(t, 0.0, median(nil))
 }
+
+const serverSample = `BenchmarkServerGet64/server=zookeeper-2  	   10000	     20000 ns/op	     30000 ops/s
+BenchmarkServerGet64/server=embedded-2   	   10000	     10000 ns/op	     75000 ops/s
+BenchmarkServerSet64/server=zookeeper-2  	   10000	     20000 ns/op	     10000 ops/s
+BenchmarkServerSet64/server=embedded-2   	   10000	     10000 ns/op	      9000 ops/s
+`
+
+func TestReportServers(t *testing.T) {
+	res, err := parse(strings.NewReader(serverSample))
+	require.NoError(t, err)
+	assert.Equal(t, "zookeeper", res.base["ServerGet64"])
+	var b strings.Builder
+	report(&b, res)
+	out := b.String()
+	assert.Regexp(t, `ServerGet64\s+ops/s\s+zookeeper\s+30000\s+1\s+\(base\)`, out)
+	assert.Regexp(t, `ServerGet64\s+ops/s\s+embedded\s+75000\s+1\s+2\.50x\s+2\.50\.\.2\.50\s+higher\s+ok \(>=2\.00\)`, out)
+	assert.Regexp(t, `ServerSet64\s+ops/s\s+embedded\s+9000\s+1\s+0\.90x\s+0\.90\.\.0\.90\s+higher\s+MISS \(>=1\.00\)`, out)
+}

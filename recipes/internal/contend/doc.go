@@ -1,0 +1,40 @@
+// Package contend holds what coordkit's lock and election recipes share:
+// contests among sequential-ephemeral nodes in one directory, after the
+// ZooKeeper recipes and Apache Curator's layout.
+//
+// # Nodes
+//
+// A contender creates one node in the contest's directory, named
+// "_c_<uuid>-<name><seq>" (Curator's protected name: <name> is "lock-",
+// "latch-", "__READ__", ...; <seq> is the server's sequence suffix). The
+// random prefix is new for every attempt, so that after a create whose reply
+// was lost (zk.ErrConnectionLoss) the contender finds its own node among the
+// children instead of leaving an orphan that would block everyone until its
+// session ends (Contest.Join). A second node with the same prefix — a lost
+// create applied late — is deleted as soon as it is seen.
+//
+// # Order
+//
+// Children take part when their name ends in a known marker ("-lock-",
+// "__lock__", "__rlock__", "__READ__", "__WRIT__", "-latch-") followed by a
+// sequence number as ZooKeeper writes it; other children are ignored.
+// Contenders are ordered by that number, parsed as a 32-bit counter and
+// compared in serial-number arithmetic, so that a counter that wrapped to
+// negative values still orders after the values before the wrap (Order).
+//
+// # Waiting
+//
+// A contender waits for one other node only, chosen by a Rule (for a mutex,
+// its predecessor), with a one-shot data watch, and re-reads the children
+// after every wake-up (Contest.Wait): no herd. Predecessor is the rule of
+// an exclusive lock, Shared that of a reader (wait for the last exclusive
+// contender before). A semaphore's lease waits instead until the
+// directory holds at most its limit of children (Contest.WaitWithin),
+// watched by the one acquirer that holds the semaphore's internal mutex.
+//
+// # Holds
+//
+// A Monitor watches a held node and closes its Lost channel when the session
+// ends, when the node disappears, or when the connection stays suspended
+// longer than its Policy allows.
+package contend

@@ -1,0 +1,263 @@
+package contend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coordkit/coordkit/zk"
+)
+
+// ErrSuspended means the connection stayed suspended (disconnected, or
+// connected to a read-only server) for longer than the hold's Policy allows.
+// The session may live on, but the hold can no longer be trusted.
+var ErrSuspended = errors.New("connection suspended for longer than is safe")
+
+// Policy says when a suspended connection ends a hold.
+//
+// The zk client declares a connection dead only after two thirds of the
+// negotiated session timeout T without a word from the server. By then
+// the server may have heard nothing from the session for T/3 longer than
+// that (the client pings after T/3 of quiet), so that in the common case of
+// a network partition only about T/3 remain before it may expire the
+// session and grant the lock to another; less if a watch event was the
+// last thing received. The safe grace is therefore none, the default.
+type Policy struct {
+	// Grace is how long a suspension may last before the hold is lost.
+	// It is clamped to MaxGrace of the negotiated session timeout. Zero
+	// (the default) ends the hold as soon as the connection is suspended.
+	Grace time.Duration
+	// IgnoreSuspension keeps the hold through suspensions of any length:
+	// only the session's end or the node's deletion end it. The holder
+	// must then rely on fencing to stay safe.
+	IgnoreSuspension bool
+}
+
+// MaxGrace returns the longest Grace allowed for the negotiated session
+// timeout t: t/6, half of what a partition typically leaves (see Policy).
+func MaxGrace(t time.Duration) time.Duration { return t / 6 }
+
+// grace returns the effective grace for the negotiated timeout t.
+func (p Policy) grace(t time.Duration) time.Duration {
+	return max(0, min(p.Grace, MaxGrace(t)))
+}
+
+// Monitor watches a held node and closes Lost when the hold may be gone:
+// when the session ends, when the node is deleted, or when the connection
+// stays suspended longer than its Policy allows. It runs one goroutine until
+// Stop.
+type Monitor struct {
+	conn   *zk.Conn
+	path   string
+	policy Policy
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the goroutine has returned
+	lost   chan struct{} // closed with cause set
+
+	mu        sync.Mutex // guards the fields below
+	cause     error      // why lost was closed
+	releasing bool       // the holder is deleting the node
+	gone      bool       // the node was deleted while releasing
+}
+
+// Watch starts monitoring the node at path, held through conn.
+func Watch(conn *zk.Conn, path string, policy Policy) *Monitor {
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Monitor{
+		conn:   conn,
+		path:   path,
+		policy: policy,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		lost:   make(chan struct{}),
+	}
+	events := conn.StateEvents(ctx) // before run reads the state: no change falls between
+	go m.run(ctx, events)
+	return m
+}
+
+// Lost returns a channel closed when the hold may be gone (or Stop ended
+// it); Cause then says why.
+func (m *Monitor) Lost() <-chan struct{} { return m.lost }
+
+// Cause returns why Lost was closed, or nil while it is open.
+func (m *Monitor) Cause() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cause
+}
+
+// lose closes Lost with cause, once.
+func (m *Monitor) lose(cause error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.loseLocked(cause)
+}
+
+func (m *Monitor) loseLocked(cause error) {
+	if m.cause == nil {
+		m.cause = cause
+		close(m.lost)
+	}
+}
+
+// SetReleasing tells the monitor whether the holder is deleting the node:
+// while it is, the node's deletion is not a loss. If the node was deleted
+// while releasing and releasing is then turned off (the holder's delete
+// failed as far as it knows), Lost closes with ErrNodeDeleted.
+func (m *Monitor) SetReleasing(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.releasing = on
+	if !on && m.gone {
+		m.loseLocked(fmt.Errorf("%w: %s", ErrNodeDeleted, m.path))
+	}
+}
+
+// Stop ends the monitoring, waits for its goroutine, and closes Lost with
+// final unless it was closed already.
+func (m *Monitor) Stop(final error) {
+	m.cancel()
+	<-m.done
+	m.lose(final)
+}
+
+// nodeGone handles the node's deletion: a loss, unless the holder is
+// deleting it (SetReleasing).
+func (m *Monitor) nodeGone() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.releasing {
+		m.gone = true
+		return
+	}
+	m.loseLocked(fmt.Errorf("%w: %s", ErrNodeDeleted, m.path))
+}
+
+// sessionErr returns why the session ended, from the Conn or else ev.
+func (m *Monitor) sessionErr(ev zk.StateEvent) error {
+	if err := m.conn.Err(); err != nil {
+		return err
+	}
+	return ev.Err
+}
+
+// run is the monitor's goroutine; events was subscribed by Watch. It
+// returns once the hold is lost (or the node deleted while releasing), or
+// when ctx ends.
+func (m *Monitor) run(ctx context.Context, events <-chan zk.StateEvent) {
+	defer close(m.done)
+	var (
+		suspendT *time.Timer // running while suspended with a grace
+		retryT   *time.Timer // running while waiting to set the watch again
+		suspendC <-chan time.Time
+		retryC   <-chan time.Time
+		futC     <-chan struct{}
+		watch    <-chan zk.Event
+		fut      *zk.Future[zk.ExistsResult]
+		attempt  int
+		grace    time.Duration
+	)
+	defer func() {
+		if suspendT != nil {
+			suspendT.Stop()
+		}
+		if retryT != nil {
+			retryT.Stop()
+		}
+	}()
+	// suspend starts a suspension; it reports true if that lost the hold.
+	suspend := func() bool {
+		if m.policy.IgnoreSuspension || suspendC != nil {
+			return false
+		}
+		grace = m.policy.grace(m.conn.SessionTimeout())
+		if grace <= 0 {
+			m.lose(fmt.Errorf("%w (grace %v)", ErrSuspended, grace))
+			return true
+		}
+		suspendT = time.NewTimer(grace)
+		suspendC = suspendT.C
+		return false
+	}
+	resume := func() {
+		if suspendT != nil {
+			suspendT.Stop()
+		}
+		suspendT, suspendC = nil, nil
+	}
+	arm := func() {
+		fut = m.conn.ExistsWAsync(ctx, m.path)
+		futC = fut.Done()
+	}
+
+	if s := m.conn.State(); s == zk.StateDisconnected || s == zk.StateReadOnly {
+		if suspend() {
+			return
+		}
+	}
+	arm()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.conn.Done():
+			m.lose(m.conn.Err())
+			return
+		case ev, ok := <-events:
+			if !ok {
+				events = nil // ctx or the session ended: the cases above follow
+				continue
+			}
+			switch ev.Type {
+			case zk.EventDisconnected, zk.EventReadOnly:
+				if suspend() {
+					return
+				}
+			case zk.EventReconnected:
+				resume()
+			case zk.EventExpired, zk.EventClosed, zk.EventAuthFailed:
+				m.lose(m.sessionErr(ev))
+				return
+			}
+		case <-suspendC:
+			m.lose(fmt.Errorf("%w (grace %v)", ErrSuspended, grace))
+			return
+		case <-futC:
+			futC = nil
+			res, err := fut.Result()
+			switch {
+			case err == nil && !res.Exists:
+				m.nodeGone()
+				return
+			case err == nil:
+				watch = res.Watch
+				attempt = 0
+			case SessionOver(err):
+				m.lose(err)
+				return
+			default: // lost or not sent: set the watch again after a pause
+				retryT = time.NewTimer(pauseFor(attempt))
+				retryC = retryT.C
+				attempt++
+			}
+		case <-retryC:
+			retryT, retryC = nil, nil
+			arm()
+		case ev := <-watch:
+			watch = nil
+			switch ev.Type {
+			case zk.EventNodeDeleted:
+				m.nodeGone()
+				return
+			case zk.EventNotWatching:
+				m.lose(ev.Err)
+				return
+			default: // the data changed: watch again
+				arm()
+			}
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package contend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/coordkit/coordkit/zk"
+)
+
+// Blocker returns the name of the contender that node must wait for
+// according to rule, or "" if node may proceed, given the directory's
+// children. It fails with ErrNodeDeleted if node is not among them.
+// Children carrying node's prefix other than node itself are duplicates left
+// by a lost create: Blocker ignores them and deletes them in the background.
+func (c *Contest) Blocker(node Node, children []string, rule Rule) (string, error) {
+	kept := children[:0:0]
+	for _, k := range children {
+		if k != node.Name && strings.HasPrefix(k, node.Prefix) {
+			c.Conn.DeleteAsync(context.Background(), c.child(k), zk.AnyVersion)
+			continue
+		}
+		kept = append(kept, k)
+	}
+	ordered := Order(kept, c.Markers)
+	own := -1
+	for i, o := range ordered {
+		if o.Name == node.Name {
+			own = i
+			break
+		}
+	}
+	if own < 0 {
+		return "", fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
+	}
+	if b := rule(ordered, own); b >= 0 {
+		return ordered[b].Name, nil
+	}
+	return "", nil
+}
+
+// Wait blocks until node may proceed according to rule. It starts from
+// children if not nil (as read after node was created), and otherwise reads
+// them. While node must wait it sets a one-shot data watch on the one
+// contender rule names (no herd), and reads the children again after every
+// wake-up: the blocker's deletion or change, a reconnection, a failed read.
+//
+// It returns nil when node may proceed; ErrNodeDeleted (wrapped) if node
+// disappeared; the session's error once it ended; or ctx's error. It leaves
+// node in place either way: the caller removes it (Leave).
+func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule Rule) error {
+	for attempt := 0; ; {
+		if children == nil {
+			kids, err := c.Children(ctx)
+			if err != nil {
+				return err
+			}
+			children = kids
+		}
+		blocker, err := c.Blocker(node, children, rule)
+		if err != nil {
+			if cerr := c.Conn.Err(); cerr != nil {
+				return cerr
+			}
+			return err
+		}
+		if blocker == "" {
+			return nil
+		}
+		children = nil
+		_, _, watch, err := c.Conn.GetW(ctx, c.child(blocker))
+		switch {
+		case err == nil:
+			attempt = 0
+		case errors.Is(err, zk.ErrNoNode):
+			continue // gone already: no watch was set
+		case readRetryable(err) && ctx.Err() == nil:
+			if err := pause(ctx, c.Conn, attempt); err != nil {
+				return err
+			}
+			attempt++
+			continue
+		default:
+			return err
+		}
+		select {
+		case ev := <-watch:
+			if ev.Type == zk.EventNotWatching {
+				return ev.Err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.Conn.Done():
+			return c.Conn.Err()
+		}
+	}
+}
+
+// Remove deletes node, which must be this process's: its path carries the
+// attempt's random prefix, so no other contender's node can be at it. The
+// delete carries the version node was created with; if the node's version
+// moved on, Remove checks that it is still the same node (its Czxid) before
+// deleting that version. A delete whose reply was lost is sent again.
+//
+// deleted records, across calls for the same node, whether a delete may
+// already have happened: a node then found missing counts as removed.
+// Otherwise a missing node is an error wrapping ErrNodeDeleted. If node was
+// Recovered, Remove also deletes other children carrying its prefix.
+func (c *Contest) Remove(ctx context.Context, node Node, deleted *bool) error {
+	version := node.Stat.Version
+	for attempt := 0; ; attempt++ {
+		f := c.Conn.DeleteAsync(ctx, node.Path, version)
+		var err error
+		select {
+		case <-f.Done():
+			_, err = f.Result()
+		case <-ctx.Done():
+			*deleted = true // queued or written: it may still happen
+			return ctx.Err()
+		}
+		switch {
+		case err == nil:
+			return c.sweepRecovered(ctx, node)
+		case errors.Is(err, zk.ErrNoNode):
+			if *deleted {
+				return c.sweepRecovered(ctx, node)
+			}
+			return fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
+		case errors.Is(err, zk.ErrBadVersion):
+			st, ok, err := c.exists(ctx, node.Path)
+			if err != nil {
+				return err
+			}
+			if ok && st.Czxid != node.Stat.Czxid {
+				return fmt.Errorf("remove %s: %w", node.Path, errNotOurs)
+			}
+			version = st.Version
+			continue
+		case errors.Is(err, zk.ErrConnectionLoss) && !SessionOver(err):
+			*deleted = true
+		case zk.IsRetryable(err) && ctx.Err() == nil:
+		default:
+			return err
+		}
+		if err := pause(ctx, c.Conn, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// sweepRecovered deletes the duplicates of a Recovered node.
+func (c *Contest) sweepRecovered(ctx context.Context, node Node) error {
+	if !node.Recovered {
+		return nil
+	}
+	return c.sweep(ctx, node.Prefix)
+}
+
+// sweep deletes every child carrying prefix.
+func (c *Contest) sweep(ctx context.Context, prefix string) error {
+	kids, err := c.Children(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range kids {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		for attempt := 0; ; attempt++ {
+			err := c.Conn.Delete(ctx, c.child(k), zk.AnyVersion)
+			if err == nil || errors.Is(err, zk.ErrNoNode) {
+				break
+			}
+			if !readRetryable(err) || ctx.Err() != nil {
+				return err
+			}
+			if err := pause(ctx, c.Conn, attempt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sweepDetached is sweep bounded by the cleanup timeout, detached from ctx.
+func (c *Contest) sweepDetached(ctx context.Context, prefix string) error {
+	cctx, cancel := cleanupContext(ctx, c.CleanupTimeout())
+	defer cancel()
+	return c.sweep(cctx, prefix)
+}
+
+// Leave removes node after a failed or cancelled wait, bounded by the
+// cleanup timeout and detached from ctx, and returns cause with the
+// cleanup's failure if any. A node already gone, or a session already
+// over (which took its ephemeral nodes along), needs no cleanup.
+func (c *Contest) Leave(ctx context.Context, node Node, cause error) error {
+	if c.Conn.Err() != nil {
+		return cause
+	}
+	cctx, cancel := cleanupContext(ctx, c.CleanupTimeout())
+	defer cancel()
+	var deleted bool
+	err := c.Remove(cctx, node, &deleted)
+	if errors.Is(err, ErrNodeDeleted) || SessionOver(err) {
+		err = nil
+	}
+	return c.withCleanup(cause, err)
+}

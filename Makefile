@@ -43,6 +43,9 @@ fuzz:
 # fuzz-run finds every `func FuzzX(` in the root module's _test.go files
 # (skipping nested modules, testdata and vendor) and fuzzes each on its own.
 # New crashers land in the package's testdata/fuzz/FuzzX, which is committed.
+# Go 1.26's fuzz coordinator can fail a run with a bare "context deadline
+# exceeded" when -fuzztime ends on a busy machine (go.dev/issue/75804): such
+# a run, with no failing input written and no panic, counts as passed.
 fuzz-run:
 	@targets=$$(find . \( -name .git -o -name testdata -o -name vendor \) -prune -o \
 		\( -type d ! -path . -exec test -e '{}/go.mod' \; -prune \) -o \
@@ -50,11 +53,18 @@ fuzz-run:
 		{ xargs -0 -r grep -HoE '^func Fuzz[A-Za-z0-9_]*\(' || true; } | \
 		sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\($$#\1 \2#' | sort -u); \
 	if [[ -z "$$targets" ]]; then echo "fuzz: no Fuzz targets"; exit 0; fi; \
-	n=0; \
+	n=0; log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
 	while read -r dir fn; do \
 		n=$$((n+1)); \
 		echo "fuzz: $$dir $$fn ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" </dev/null; \
+		if ! $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir" </dev/null 2>&1 | tee "$$log"; then \
+			if grep -q 'context deadline exceeded' "$$log" && \
+				! grep -qE 'Failing input written|panic:|^[[:space:]]+--- FAIL' "$$log"; then \
+				echo "fuzz: $$fn: Go's fuzz coordinator reported its own -fuzztime deadline (go.dev/issue/75804, fixed in Go 1.27) and found nothing; not a failure"; \
+			else \
+				exit 1; \
+			fi; \
+		fi; \
 	done <<< "$$targets"; \
 	echo "fuzz: $$n targets passed"
 

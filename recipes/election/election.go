@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 	"sync"
-	"time"
 
 	"github.com/coordkit/coordkit/recipes/internal/contend"
 	"github.com/coordkit/coordkit/zk"
@@ -191,8 +190,8 @@ func (e *Election) leader(ctx context.Context) (LeaderEvent, error) {
 		case err == nil:
 			return LeaderEvent{Value: data, Node: p, Term: st.Czxid}, nil
 		case errors.Is(err, zk.ErrNoNode): // it went meanwhile: read again
-		case readRetryable(err) && ctx.Err() == nil:
-			if err := pause(ctx, e.conn, attempt); err != nil {
+		case contend.ReadRetryable(err) && ctx.Err() == nil:
+			if err := contend.Pause(ctx, e.conn, attempt); err != nil {
 				return LeaderEvent{}, err
 			}
 			attempt++
@@ -205,31 +204,4 @@ func (e *Election) leader(ctx context.Context) (LeaderEvent, error) {
 // fail names the operation and the election in err.
 func (e *Election) fail(op string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, e.path, err)
-}
-
-// Bounds of the pause between attempts of a retry loop.
-const (
-	pauseMin = 10 * time.Millisecond
-	pauseMax = 500 * time.Millisecond
-)
-
-// pause waits before attempt n+1 of a retry loop (pauseMin doubling up to
-// pauseMax), bounded by ctx and the session's end, whose error it returns.
-func pause(ctx context.Context, conn *zk.Conn, attempt int) error {
-	t := time.NewTimer(min(pauseMin<<min(attempt, 6), pauseMax))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-conn.Done():
-		return conn.Err()
-	}
-}
-
-// readRetryable reports whether a read that failed with err may be sent
-// again: it was lost or not sent, and the session lives on.
-func readRetryable(err error) bool {
-	return (zk.IsRetryable(err) || errors.Is(err, zk.ErrConnectionLoss)) && !contend.SessionOver(err)
 }

@@ -97,8 +97,8 @@ func (l *Leadership) Resign(ctx context.Context) error {
 	if l.resigned {
 		return l.e.fail("resign", ErrNotLeader)
 	}
+	l.mon.SetReleasing(true) // from here on the monitor's cause stays as it is
 	lostBefore := l.mon.Cause()
-	l.mon.SetReleasing(true)
 	err := l.remove(ctx)
 	switch {
 	case err == nil:
@@ -115,7 +115,13 @@ func (l *Leadership) Resign(ctx context.Context) error {
 		return l.e.fail("resign", err)
 	}
 	l.resigned = true
-	l.mon.Stop(ErrNotLeader)
+	// Err then agrees with what this returns; a loss the monitor saw
+	// before the release began keeps its own cause.
+	final := error(ErrNotLeader)
+	if lostBefore != nil {
+		final = lostBefore
+	}
+	l.mon.Stop(final)
 	l.e.forget(l)
 	if lostBefore != nil {
 		return l.e.fail("resign", fmt.Errorf("%w: %w", ErrLost, lostBefore))
@@ -150,7 +156,7 @@ func (l *Leadership) remove(ctx context.Context) error {
 		default:
 			return err
 		}
-		if err := pause(ctx, l.e.conn, attempt); err != nil {
+		if err := contend.Pause(ctx, l.e.conn, attempt); err != nil {
 			return err
 		}
 	}

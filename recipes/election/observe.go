@@ -142,8 +142,8 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 			watch, err := e.watchDir(ctx)
 			switch {
 			case err == nil:
-			case readRetryable(err) && ctx.Err() == nil:
-				if err := pause(ctx, e.conn, attempt); err != nil {
+			case contend.ReadRetryable(err) && ctx.Err() == nil:
+				if err := contend.Pause(ctx, e.conn, attempt); err != nil {
 					end(err)
 					return
 				}
@@ -173,8 +173,8 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 				last = zk.EventNodeDeleted
 			}
 			continue
-		case readRetryable(err) && ctx.Err() == nil:
-			if err := pause(ctx, e.conn, attempt); err != nil {
+		case contend.ReadRetryable(err) && ctx.Err() == nil:
+			if err := contend.Pause(ctx, e.conn, attempt); err != nil {
 				end(err)
 				return
 			}

@@ -129,8 +129,8 @@ func (h *Hold) release(ctx context.Context, op string) error {
 	if h.released {
 		return h.l.fail(op, ErrNotHeld)
 	}
+	h.mon.SetReleasing(true) // from here on the monitor's cause stays as it is
 	lostBefore := h.mon.Cause()
-	h.mon.SetReleasing(true)
 	err := h.l.contest.Remove(ctx, h.node, &h.deleted)
 	switch {
 	case err == nil:
@@ -147,7 +147,13 @@ func (h *Hold) release(ctx context.Context, op string) error {
 		return h.l.fail(op, err)
 	}
 	h.released = true
-	h.mon.Stop(ErrNotHeld)
+	// Err then agrees with what this returns; a loss the monitor saw
+	// before the release began keeps its own cause.
+	final := error(ErrNotHeld)
+	if lostBefore != nil {
+		final = lostBefore
+	}
+	h.mon.Stop(final)
 	h.l.forget(h)
 	if lostBefore != nil {
 		return h.l.fail(op, fmt.Errorf("%w: %w", ErrLost, lostBefore))

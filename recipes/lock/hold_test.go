@@ -103,6 +103,30 @@ func TestDroppedCreateReply(t *testing.T) {
 	assert.Empty(t, children(t, c, p))
 }
 
+// TestDroppedUnlockReply uses the embedded server's hook to drop the reply
+// of the Unlock's delete, after the server applied it: Unlock sends it
+// again and succeeds, and the suspension the dropped reply caused while
+// Unlock ran is no loss.
+func TestDroppedUnlockReply(t *testing.T) {
+	srv := zktest.Run(t)
+	ctx := ctxFor(t, opTimeout)
+	c := dial(t, srv.Addr())
+	p := uniquePath(t)
+	var dropped atomic.Bool
+	srv.SetHook(func(r zkserver.Request) zkserver.Action {
+		drop := r.Op == int32(wire.OpDelete) && strings.HasPrefix(r.Path, p+"/_c_") && dropped.CompareAndSwap(false, true)
+		return zkserver.Action{DropReply: drop}
+	})
+	h := lockNow(t, newMutex(t, c, p))
+	require.NoError(t, h.Unlock(ctx))
+	require.True(t, dropped.Load(), "the delete's reply was dropped")
+	requireLost(t, h, "after Unlock")
+	require.ErrorIs(t, h.Err(), lock.ErrNotHeld)
+	assert.NotErrorIs(t, h.Err(), lock.ErrLost)
+	assert.Empty(t, children(t, c, p))
+	assert.GreaterOrEqual(t, c.Stats().Reconnects, uint64(1))
+}
+
 func TestLostOnSessionExpiry(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		for _, tc := range []struct {

@@ -126,7 +126,7 @@ func (c *Contest) Join(ctx context.Context, name string) (Node, []string, error)
 			if !zk.IsRetryable(err) || ctx.Err() != nil {
 				return Node{}, nil, err
 			}
-			if err := pause(ctx, c.Conn, attempt); err != nil {
+			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return Node{}, nil, err
 			}
 		}
@@ -203,8 +203,8 @@ func (c *Contest) find(ctx context.Context, prefix string) (node Node, kids []st
 		case err == nil:
 		case errors.Is(err, zk.ErrNoNode):
 			return Node{}, nil, false, nil
-		case readRetryable(err) && ctx.Err() == nil:
-			if err := pause(ctx, c.Conn, attempt); err != nil {
+		case ReadRetryable(err) && ctx.Err() == nil:
+			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return Node{}, nil, false, err
 			}
 			continue
@@ -239,10 +239,10 @@ func (c *Contest) find(ctx context.Context, prefix string) (node Node, kids []st
 func (c *Contest) exists(ctx context.Context, p string) (zk.Stat, bool, error) {
 	for attempt := 0; ; attempt++ {
 		st, ok, err := c.Conn.Exists(ctx, p)
-		if err == nil || !readRetryable(err) || ctx.Err() != nil {
+		if err == nil || !ReadRetryable(err) || ctx.Err() != nil {
 			return st, ok, err
 		}
-		if err := pause(ctx, c.Conn, attempt); err != nil {
+		if err := Pause(ctx, c.Conn, attempt); err != nil {
 			return zk.Stat{}, false, err
 		}
 	}
@@ -261,10 +261,10 @@ func (c *Contest) Children(ctx context.Context) ([]string, error) {
 			return kids, nil
 		case errors.Is(err, zk.ErrNoNode):
 			return []string{}, nil
-		case !readRetryable(err) || ctx.Err() != nil:
+		case !ReadRetryable(err) || ctx.Err() != nil:
 			return nil, err
 		}
-		if err := pause(ctx, c.Conn, attempt); err != nil {
+		if err := Pause(ctx, c.Conn, attempt); err != nil {
 			return nil, err
 		}
 	}
@@ -292,7 +292,7 @@ func (c *Contest) ensure(ctx context.Context, p string, mode zk.CreateMode) erro
 		default:
 			return err
 		}
-		if err := pause(ctx, c.Conn, attempt); err != nil {
+		if err := Pause(ctx, c.Conn, attempt); err != nil {
 			return err
 		}
 	}

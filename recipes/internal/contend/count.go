@@ -71,8 +71,8 @@ func (c *Contest) WaitWithin(ctx context.Context, node Node, children []string, 
 				return cerr
 			}
 			return fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
-		case readRetryable(err) && ctx.Err() == nil:
-			if err := pause(ctx, c.Conn, attempt); err != nil {
+		case ReadRetryable(err) && ctx.Err() == nil:
+			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return err
 			}
 			attempt++

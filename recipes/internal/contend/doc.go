@@ -36,5 +36,9 @@
 //
 // A Monitor watches a held node and closes its Lost channel when the session
 // ends, when the node disappears, or when the connection stays suspended
-// longer than its Policy allows.
+// longer than its Policy allows. Once the holder begins to release the hold
+// (Monitor.SetReleasing), none of these closes Lost: a release that
+// succeeds ends the hold with the holder's own cause (Monitor.Stop), so
+// that a dropped reply or the node's own deletion during the release is
+// not reported as a loss.
 package contend

@@ -59,7 +59,7 @@ type Monitor struct {
 	mu        sync.Mutex // guards the fields below
 	cause     error      // why lost was closed
 	releasing bool       // the holder is deleting the node
-	gone      bool       // the node was deleted while releasing
+	pending   error      // a loss seen while releasing, not yet reported
 }
 
 // Watch starts monitoring the node at path, held through conn.
@@ -79,7 +79,8 @@ func Watch(conn *zk.Conn, path string, policy Policy) *Monitor {
 }
 
 // Lost returns a channel closed when the hold may be gone (or Stop ended
-// it); Cause then says why.
+// it); Cause then says why. While the holder releases (SetReleasing), a
+// loss does not close it: see SetReleasing.
 func (m *Monitor) Lost() <-chan struct{} { return m.lost }
 
 // Cause returns why Lost was closed, or nil while it is open.
@@ -89,10 +90,17 @@ func (m *Monitor) Cause() error {
 	return m.cause
 }
 
-// lose closes Lost with cause, once.
+// lose closes Lost with cause, once; while releasing, it keeps cause for
+// SetReleasing(false) instead.
 func (m *Monitor) lose(cause error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.releasing {
+		if m.pending == nil {
+			m.pending = cause
+		}
+		return
+	}
 	m.loseLocked(cause)
 }
 
@@ -103,37 +111,40 @@ func (m *Monitor) loseLocked(cause error) {
 	}
 }
 
-// SetReleasing tells the monitor whether the holder is deleting the node:
-// while it is, the node's deletion is not a loss. If the node was deleted
-// while releasing and releasing is then turned off (the holder's delete
-// failed as far as it knows), Lost closes with ErrNodeDeleted.
+// SetReleasing tells the monitor whether the holder is releasing the hold
+// (deleting its node). Once a release has begun, nothing the monitor sees
+// closes Lost: the node's deletion is most likely the release's own, and a
+// suspension (a dropped reply breaks the connection) or the session's end
+// no longer matters if the release succeeds, after which the holder calls
+// Stop with its final cause. The first loss seen meanwhile is kept: if the
+// release fails and releasing is turned off again, Lost closes with it at
+// once.
 func (m *Monitor) SetReleasing(on bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.releasing = on
-	if !on && m.gone {
-		m.loseLocked(fmt.Errorf("%w: %s", ErrNodeDeleted, m.path))
+	if !on && m.pending != nil {
+		m.loseLocked(m.pending)
+		m.pending = nil
 	}
 }
 
 // Stop ends the monitoring, waits for its goroutine, and closes Lost with
-// final unless it was closed already.
+// final unless it was closed already. A loss kept while releasing (see
+// SetReleasing) is dropped: final replaces it.
 func (m *Monitor) Stop(final error) {
 	m.cancel()
 	<-m.done
-	m.lose(final)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending = nil
+	m.loseLocked(final)
 }
 
 // nodeGone handles the node's deletion: a loss, unless the holder is
-// deleting it (SetReleasing).
+// releasing (SetReleasing).
 func (m *Monitor) nodeGone() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.releasing {
-		m.gone = true
-		return
-	}
-	m.loseLocked(fmt.Errorf("%w: %s", ErrNodeDeleted, m.path))
+	m.lose(fmt.Errorf("%w: %s", ErrNodeDeleted, m.path))
 }
 
 // sessionErr returns why the session ended, from the Conn or else ev.
@@ -145,8 +156,8 @@ func (m *Monitor) sessionErr(ev zk.StateEvent) error {
 }
 
 // run is the monitor's goroutine; events was subscribed by Watch. It
-// returns once the hold is lost (or the node deleted while releasing), or
-// when ctx ends.
+// returns once the hold is lost (or would be, while releasing), or when
+// ctx ends.
 func (m *Monitor) run(ctx context.Context, events <-chan zk.StateEvent) {
 	defer close(m.done)
 	var (

@@ -21,9 +21,12 @@ func pauseFor(attempt int) time.Duration {
 	return min(d, pauseMax)
 }
 
-// pause waits before the next attempt of a retry loop, bounded by ctx and
-// the session's end, whose error it returns.
-func pause(ctx context.Context, conn *zk.Conn, attempt int) error {
+// Pause waits before the retry that follows attempt (counted from 0) of a
+// retry loop: 10ms, doubling with each attempt up to 500ms, bounded by ctx
+// and the session's end. It returns nil after the
+// pause, ctx.Err() if ctx ends first, or conn.Err() if the session ends
+// first.
+func Pause(ctx context.Context, conn *zk.Conn, attempt int) error {
 	t := time.NewTimer(pauseFor(attempt))
 	defer t.Stop()
 	select {
@@ -43,10 +46,11 @@ func SessionOver(err error) bool {
 		errors.Is(err, zk.ErrAuthFailed)
 }
 
-// readRetryable reports whether a read that failed with err may be sent
+// ReadRetryable reports whether a read that failed with err may be sent
 // again: it was lost or not sent, and the session lives on. Reads change
-// nothing, so a lost one is as safe to repeat as one never sent.
-func readRetryable(err error) bool {
+// nothing, so a lost one is as safe to repeat as one never sent. It says
+// nothing of writes, whose lost requests may have been applied.
+func ReadRetryable(err error) bool {
 	return (zk.IsRetryable(err) || errors.Is(err, zk.ErrConnectionLoss)) && !SessionOver(err)
 }
 

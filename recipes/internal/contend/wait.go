@@ -75,8 +75,8 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 			attempt = 0
 		case errors.Is(err, zk.ErrNoNode):
 			continue // gone already: no watch was set
-		case readRetryable(err) && ctx.Err() == nil:
-			if err := pause(ctx, c.Conn, attempt); err != nil {
+		case ReadRetryable(err) && ctx.Err() == nil:
+			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return err
 			}
 			attempt++
@@ -143,7 +143,7 @@ func (c *Contest) Remove(ctx context.Context, node Node, deleted *bool) error {
 		default:
 			return err
 		}
-		if err := pause(ctx, c.Conn, attempt); err != nil {
+		if err := Pause(ctx, c.Conn, attempt); err != nil {
 			return err
 		}
 	}
@@ -172,10 +172,10 @@ func (c *Contest) sweep(ctx context.Context, prefix string) error {
 			if err == nil || errors.Is(err, zk.ErrNoNode) {
 				break
 			}
-			if !readRetryable(err) || ctx.Err() != nil {
+			if !ReadRetryable(err) || ctx.Err() != nil {
 				return err
 			}
-			if err := pause(ctx, c.Conn, attempt); err != nil {
+			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what coordkit's tests need from Debian's packages: Apache ZooKeeper
-# 3.8 (server jars, zkCli, the C CLI), a Java runtime, python3-kazoo and the
+# 3.8 (server jars, zkCli, the C CLI), a Java runtime and compiler (the
+# Curator interop test compiles a small Java peer), python3-kazoo and the
 # Curator recipes jars. Idempotent: when everything is present it only says so.
 #
 # The test helpers (zk/zktest) run the server with java directly, using
@@ -9,10 +10,11 @@
 # Usage: scripts/install-zookeeper.sh
 set -euo pipefail
 
-packages=(zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java)
+packages=(zookeeper zookeeper-bin python3-kazoo libcurator-recipes-java default-jdk-headless)
 
 # Each check prints what it found, or fails.
 check_java() { command -v java >/dev/null && java -version 2>&1 | head -n1; }
+check_javac() { command -v javac >/dev/null && javac -version 2>&1 | head -n1; }
 check_zookeeper() {
 	local jar
 	for jar in /usr/share/java/zookeeper-3.8.*.jar /usr/share/java/zookeeper.jar \
@@ -36,7 +38,7 @@ check_curator() {
 	ls /usr/share/java/curator-recipes-*.jar | head -n1
 }
 
-checks=(check_java check_zookeeper check_zkcli check_kazoo check_curator)
+checks=(check_java check_javac check_zookeeper check_zkcli check_kazoo check_curator)
 
 report() {
 	local c out missing=0

@@ -74,7 +74,11 @@
 //   - Curator's InterProcessMutex on the same path, in both directions;
 //   - kazoo's Lock, in both directions only if kazoo is told about this
 //     package's marker: Lock(client, path, extra_lock_patterns=["-lock-"]);
-//     otherwise kazoo ignores coordkit's nodes;
+//     otherwise kazoo ignores coordkit's nodes. kazoo makes sure the lock
+//     directory exists only once per Lock object, so when sharing a path
+//     with kazoo create the directory as a persistent node first: the
+//     container this package would create is deleted once empty, and
+//     kazoo's next acquire would then fail with NoNodeError;
 //   - the readers and writers of Curator's InterProcessReadWriteLock and
 //     kazoo's ReadLock and WriteLock, from this side only.
 //

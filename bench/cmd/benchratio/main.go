@@ -40,6 +40,8 @@ var targets = []target{
 	{"Get64", "cpu-ns/op", false, 0.6},
 	{"ServerGet64", "ops/s", true, 2},
 	{"ServerSet64", "ops/s", true, 1},
+	{"LockUncontended", "ops/s", true, 1.6},
+	{"Lock8", "ops/s", true, 1.3},
 }
 
 // units in the order they are printed; others follow in order of appearance.

@@ -1,0 +1,328 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gozk "github.com/go-zookeeper/zk"
+
+	"github.com/coordkit/coordkit/recipes/lock"
+)
+
+// The lock benchmarks compare coordkit's recipes/lock Mutex with
+// go-zookeeper's zk.Lock on the server the other client benchmarks use.
+// One op is one Lock+Unlock cycle (LockUncontended) or one acquisition
+// (Lock8). A checker makes sure every run was mutually exclusive, so a
+// broken lock cannot look fast.
+
+var lockWarmupOps = flag.Int("lockwarmup", 300,
+	"untimed lock cycles, in the measured shape, before every timed run of a lock benchmark")
+
+// lockDir holds one lock path per lock workload and client.
+const lockDir = root + "/locks"
+
+// mutex is one contender's lock on one path, through one session: lock
+// blocks until it holds the lock, unlock releases it. Not safe for
+// concurrent use (a contender is one goroutine).
+type mutex interface {
+	lock(ctx context.Context) error
+	unlock(ctx context.Context) error
+}
+
+// lockSession is a client session that can make mutexes.
+type lockSession interface {
+	client
+	newMutex(path string) (mutex, error)
+}
+
+// gozkMutex is go-zookeeper's zk.Lock: create (protected, ephemeral,
+// sequential), then children, then (contended) a data watch on the
+// predecessor; Unlock deletes.
+type gozkMutex struct{ l *gozk.Lock }
+
+func (c *gozkClient) newMutex(path string) (mutex, error) {
+	return gozkMutex{gozk.NewLock(c.conn, path, gozkOpenACL)}, nil
+}
+
+func (m gozkMutex) lock(context.Context) error   { return m.l.Lock() }
+func (m gozkMutex) unlock(context.Context) error { return m.l.Unlock() }
+
+// coordkitMutex is coordkit's lock.Mutex and the Hold of its current grant.
+type coordkitMutex struct {
+	m *lock.Mutex
+	h *lock.Hold
+}
+
+func (c *coordkitClient) newMutex(path string) (mutex, error) {
+	m, err := lock.New(c.conn, path)
+	if err != nil {
+		return nil, err
+	}
+	return &coordkitMutex{m: m}, nil
+}
+
+func (m *coordkitMutex) lock(ctx context.Context) error {
+	h, err := m.m.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	m.h = h
+	return nil
+}
+
+func (m *coordkitMutex) unlock(ctx context.Context) error {
+	h := m.h
+	m.h = nil
+	return h.Unlock(ctx)
+}
+
+// exclusion checks, cheaply and in the hot path, that no two contenders
+// hold the lock at once: a holder count that must be 0 when a contender
+// enters and 1 when it leaves, and a grant count incremented by a load, a
+// yield and a store, which loses increments whenever two holders overlap.
+type exclusion struct {
+	holders atomic.Int32
+	grants  atomic.Int64 // only loaded and stored: an unguarded increment
+}
+
+// enter is called when lock has returned.
+func (x *exclusion) enter() error {
+	if h := x.holders.Add(1); h != 1 {
+		return fmt.Errorf("mutual exclusion violated: %d holders at once", h)
+	}
+	g := x.grants.Load()
+	runtime.Gosched() // let an overlapping holder in, if the lock allows one
+	x.grants.Store(g + 1)
+	return nil
+}
+
+// exit is called before unlock.
+func (x *exclusion) exit() error {
+	if h := x.holders.Add(-1); h != 0 {
+		return fmt.Errorf("mutual exclusion violated: %d other holders at unlock", h)
+	}
+	return nil
+}
+
+// done checks that exactly n grants were counted.
+func (x *exclusion) done(n int) error {
+	if g := x.grants.Load(); g != int64(n) {
+		return fmt.Errorf("mutual exclusion violated: %d of %d grants counted (increments lost to overlapping holders)", g, n)
+	}
+	return nil
+}
+
+// cycle is one acquisition by mu, checked by x.
+func cycle(ctx context.Context, mu mutex, x *exclusion) error {
+	if err := mu.lock(ctx); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	errIn := x.enter()
+	errOut := x.exit()
+	if err := mu.unlock(ctx); err != nil {
+		return fmt.Errorf("unlock: %w", err)
+	}
+	if errIn != nil {
+		return errIn
+	}
+	return errOut
+}
+
+// lockWorkload is one lock benchmark's body.
+type lockWorkload struct {
+	name       string
+	contenders int // sessions per client, one goroutine each
+	// run does n ops with mus (one per contender), timed by m, checked by x.
+	run func(ctx context.Context, mus []mutex, n int, m *meter, x *exclusion) error
+}
+
+var lockWorkloads = []lockWorkload{
+	{name: "LockUncontended", contenders: 1, run: lockUncontended},
+	{name: "Lock8", contenders: 8, run: lockContended},
+}
+
+// lockUncontended: one goroutine, one session, Lock+Unlock cycles one
+// after the other; one op is one cycle.
+func lockUncontended(ctx context.Context, mus []mutex, n int, m *meter, x *exclusion) error {
+	rec := m.recording()
+	m.start()
+	defer m.stop()
+	for i := range n {
+		var t0 time.Time
+		if rec {
+			t0 = time.Now()
+		}
+		if err := cycle(ctx, mus[0], x); err != nil {
+			return err
+		}
+		if rec {
+			m.lat[i] = time.Since(t0)
+		}
+	}
+	return nil
+}
+
+// lockContended: one goroutine per mutex (each on its own session), all
+// looping Lock/Unlock on the same path; one op is one acquisition, and its
+// latency is from calling Lock to Unlock's return.
+func lockContended(ctx context.Context, mus []mutex, n int, m *meter, x *exclusion) error {
+	return parallel(n, len(mus), m, func(w, _ int) error {
+		return cycle(ctx, mus[w], x)
+	})
+}
+
+// lockVariant is one client's contenders for one lock workload.
+type lockVariant struct {
+	name     string
+	sessions []lockSession
+	io       *ioCounts
+	path     string
+	mus      []mutex
+}
+
+// run does n ops of wl (a fresh checker each time) and checks that no
+// lock node is left.
+func (v *lockVariant) run(ctx context.Context, wl lockWorkload, n int, m *meter) error {
+	var x exclusion
+	if err := wl.run(ctx, v.mus, n, m, &x); err != nil {
+		return err
+	}
+	if err := x.done(n); err != nil {
+		return err
+	}
+	names, err := v.sessions[0].children(ctx, v.path)
+	if err != nil {
+		return fmt.Errorf("check: children %s: %w", v.path, err)
+	}
+	if len(names) != 0 {
+		return fmt.Errorf("check: %d lock nodes left under %s, e.g. %s", len(names), v.path, names[0])
+	}
+	return nil
+}
+
+var lockDirOnce struct {
+	once sync.Once
+	err  error
+}
+
+// ensureLockPath creates the persistent node path under lockDir (and
+// lockDir) unless it exists.
+func ensureLockPath(tb testing.TB, path string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lockDirOnce.once.Do(func() {
+		_, err := env.gozk.create(ctx, lockDir, nil)
+		if !errors.Is(err, gozk.ErrNodeExists) {
+			lockDirOnce.err = err
+		}
+	})
+	if lockDirOnce.err != nil {
+		tb.Fatal("bench: create", lockDir, lockDirOnce.err)
+	}
+	if _, err := env.gozk.create(ctx, path, nil); err != nil && !errors.Is(err, gozk.ErrNodeExists) {
+		tb.Fatalf("bench: create %s: %v", path, err)
+	}
+}
+
+// lockVariants makes each client's contenders for wl: for one contender
+// the session TestMain dialled, otherwise wl.contenders new sessions per
+// client (closed by tb's cleanup), sharing one ioCounts. Each client locks
+// a persistent path of its own per workload, made here.
+func lockVariants(tb testing.TB, wl lockWorkload) []*lockVariant {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var vs []*lockVariant
+	for _, name := range []string{"gozk", "coordkit"} {
+		v := &lockVariant{name: name, path: fmt.Sprintf("%s/%s-%s", lockDir, wl.name, name)}
+		if wl.contenders == 1 {
+			s := lockSession(env.gozk)
+			if name == "coordkit" {
+				s = env.coordkit
+			}
+			v.sessions, v.io = []lockSession{s}, s.ioCounts()
+		} else {
+			if *countIO {
+				v.io = new(ioCounts)
+			}
+			for range wl.contenders {
+				var s lockSession
+				var err error
+				if name == "gozk" {
+					s, err = dialGozk(ctx, env.addr, sessionTimeout, v.io)
+				} else {
+					s, err = dialCoordkit(ctx, env.addr, sessionTimeout, v.io)
+				}
+				if err != nil {
+					tb.Fatal("bench:", err)
+				}
+				tb.Cleanup(func() { s.close() })
+				v.sessions = append(v.sessions, s)
+			}
+		}
+		ensureLockPath(tb, v.path)
+		for _, s := range v.sessions {
+			mu, err := s.newMutex(v.path)
+			if err != nil {
+				tb.Fatal("bench:", err)
+			}
+			v.mus = append(v.mus, mu)
+		}
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+func lockWorkloadNamed(name string) lockWorkload {
+	for _, wl := range lockWorkloads {
+		if wl.name == name {
+			return wl
+		}
+	}
+	panic("bench: no lock workload " + name)
+}
+
+// benchmarkLocks runs wl for both clients, as sub-benchmarks client=<name>,
+// -rounds times, reversing the order every other round (as benchmark).
+func benchmarkLocks(b *testing.B, wl lockWorkload) {
+	vs := lockVariants(b, wl)
+	for r := range *rounds {
+		order := slices.Clone(vs)
+		if *reverse != (r%2 == 1) {
+			slices.Reverse(order)
+		}
+		for _, v := range order {
+			b.Run("client="+v.name, func(b *testing.B) {
+				ctx := context.Background()
+				b.ReportAllocs()
+				if err := v.run(ctx, wl, *lockWarmupOps, nil); err != nil {
+					b.Fatalf("warm-up: %v", err)
+				}
+				m := &meter{b: b, io: v.io, lat: make([]time.Duration, b.N)}
+				if err := v.run(ctx, wl, b.N, m); err != nil {
+					b.Fatal(err)
+				}
+				m.report(b.N)
+			})
+		}
+	}
+}
+
+// BenchmarkLockUncontended: Lock+Unlock cycles by one contender on a path
+// of its own; one op is one cycle.
+func BenchmarkLockUncontended(b *testing.B) {
+	benchmarkLocks(b, lockWorkloadNamed("LockUncontended"))
+}
+
+// BenchmarkLock8: 8 contenders, each with its own session, looping
+// Lock/Unlock on one path; one op is one acquisition.
+func BenchmarkLock8(b *testing.B) {
+	benchmarkLocks(b, lockWorkloadNamed("Lock8"))
+}

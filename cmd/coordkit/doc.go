@@ -18,6 +18,9 @@
 //	ls PATH                        children, sorted, one per line
 //	rm [--recursive] PATH
 //	watch [--recursive] PATH       one "NodeDataChanged /app/x" line per event until SIGINT/SIGTERM
+//	lock [--grace DUR] [--try] [--wait DUR] PATH -- CMD [ARGS...]
+//	                               run CMD holding the lock; exits with CMD's status
+//	elect [--listen] PATH [VALUE]  campaign (or follow) the leader; "leader TERM VALUE" lines
 //	server [--data DIR] [--listen ADDR] [--memory] [--tick DUR]
 //	                               serve until SIGINT/SIGTERM; prints "host:port", logs to stderr
 //	help [VERB]
@@ -31,7 +34,9 @@
 // 0 on success (for watch and server, also when interrupted); 1 when the
 // operation fails, with "coordkit: VERB PATH: reason" on standard error, for
 // example "coordkit: get /x: node does not exist"; 2 on a usage error, with
-// the verb's synopsis on standard error.
+// the verb's synopsis on standard error. lock exits with its command's
+// status (126 or 127 if it could not be started), and lock and elect with 3
+// when the lock or the leadership was lost.
 //
 // # Adding a verb
 //

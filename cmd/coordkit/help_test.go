@@ -73,6 +73,8 @@ func TestSynopses(t *testing.T) {
 		"ls":     "ls PATH",
 		"rm":     "rm [--recursive] PATH",
 		"watch":  "watch [--recursive] PATH",
+		"lock":   "lock [--grace DUR] [--try] [--wait DUR] PATH CMD [ARGS...]",
+		"elect":  "elect [--listen] PATH [VALUE]",
 		"server": "server [--data DIR] [--listen ADDR] [--memory] [--tick DUR]",
 	}
 	require.Len(t, verbs, len(want))

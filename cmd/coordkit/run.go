@@ -17,7 +17,18 @@ const (
 	exitOK    = 0 // success
 	exitError = 1 // the operation failed; the reason is on standard error
 	exitUsage = 2 // the command line is wrong
+	exitLost  = 3 // lock, elect: the lock or the leadership was lost
 )
+
+// statusError ends a verb with a status of its own choosing, as lock exits
+// with its command's status: msg, unless empty, is printed to standard
+// error as "coordkit: msg".
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
 
 // run is coordkit without the process: it parses args (without the program
 // name), runs the verb, writes to stdout and stderr, and returns the exit
@@ -67,11 +78,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, dial: g.dial, timeout: g.timeout}
 	err = v.run(ctx, e, pos)
 	var ue *usageError
+	var se *statusError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		return writeUsageError(stderr, v, ue.msg)
+	case errors.As(err, &se):
+		if se.msg != "" {
+			fmt.Fprintf(stderr, "coordkit: %s\n", se.msg)
+		}
+		return se.code
 	default:
 		fmt.Fprintf(stderr, "coordkit: %s\n", describe(err, v.name, g.timeout))
 		return exitError

@@ -87,6 +87,8 @@ var verbs = []func() *verb{
 	newLs,
 	newRm,
 	newWatch,
+	newLock,
+	newElect,
 	newServer,
 }
 
@@ -236,7 +238,8 @@ A DATA argument of "-" means all of standard input.
 Exit status: 0 on success; 1 if the operation failed, with the reason on
 standard error as "coordkit: VERB PATH: reason" (for example "coordkit: get
 /x: node does not exist"); 2 on a usage error (unknown verb or flag, wrong
-arguments), with the verb's synopsis.
+arguments), with the verb's synopsis. lock exits with its command's status,
+and lock and elect with 3 when the lock or the leadership is lost.
 
 Run "coordkit help VERB" or "coordkit VERB --help" for the details of a verb.
 `, envServers, defaultServers, defaultTimeout)

@@ -126,6 +126,9 @@ func (e *Election) Campaign(ctx context.Context, value []byte) (*Leadership, err
 		value:   c.Data,
 		mon:     contend.Watch(e.conn, node.Path, e.policy),
 	}
+	// A term is long-lived: watch the node's deletion from the start
+	// (one request per term), unlike a lock's hold, which waits to be asked.
+	l.mon.Arm()
 	e.mu.Lock()
 	e.last = l
 	e.mu.Unlock()

@@ -28,8 +28,8 @@
 // sync.Mutex). A hold's Lost channel is closed when the hold may be gone:
 //
 //   - the session ended (expired, closed, or a credential was rejected);
-//   - the lock node was deleted by someone else (watched with a one-shot
-//     watch on the node itself);
+//   - the lock node was deleted by someone else (watched with a watch on
+//     the node itself, set by the first call to Lost, Err or Multi);
 //   - the connection was suspended (disconnected, or moved to a read-only
 //     server) for longer than the grace, which is zero by default.
 //
@@ -45,6 +45,17 @@
 // timeout. WithIgnoreSuspension keeps holds until the session is known to
 // be over, as Curator's SessionConnectionStateErrorPolicy does; it is safe
 // only with fenced writes.
+//
+// The session's end and suspensions come from the client's own state and
+// cost no request. Watching the node costs one request, so a hold sets its
+// watch only once its holder asks: from the first call to Lost, Err or
+// Multi on. A deletion by another party before that call is noticed by it,
+// one round trip later (Lost closes; Err reports it once the server has
+// answered); one after it, when the watch fires. A holder that never asks
+// learns of a deletion only from Unlock's error — and Multi, like every
+// fenced write, fails on a deleted node whenever it happens. An
+// uncontended Lock and Unlock thus cost three requests in two round trips:
+// the create and the children read (pipelined), and the delete.
 //
 // # Fencing
 //

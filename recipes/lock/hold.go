@@ -30,14 +30,24 @@ type Hold struct {
 // than the grace (WithSuspendGrace; at once by default). It is also closed
 // by Unlock. Err then says why.
 //
+// The node's deletion is watched from the first call to Lost or Err (or
+// Multi) on, which sends one request to set the watch: a hold that nobody
+// asks about costs no request beyond Lock's and Unlock's. A deletion
+// before that first call is noticed by it one round trip later; a deletion
+// after it, as soon as the watch fires. The session's end and suspensions
+// are noticed at once either way.
+//
 // A holder should stop acting on the lock's behalf as soon as Lost is
 // closed, then call Unlock to delete its node if it is still there.
 func (h *Hold) Lost() <-chan struct{} { return h.mon.Lost() }
 
 // Err returns nil while the hold lasts; after a loss, an error wrapping
 // ErrLost and the cause (see Lost); after Unlock without a loss,
-// ErrNotHeld.
+// ErrNotHeld. Its first call starts watching the node's deletion (see
+// Lost) without waiting: a node deleted before that call is reported by a
+// later one, once the server has answered.
 func (h *Hold) Err() error {
+	h.mon.Arm()
 	cause := h.mon.Cause()
 	switch {
 	case cause == nil:

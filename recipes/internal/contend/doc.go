@@ -26,8 +26,9 @@
 //
 // A contender waits for one other node only, chosen by a Rule (for a mutex,
 // its predecessor), with a one-shot data watch, and re-reads the children
-// after every wake-up (Contest.Wait): no herd. Predecessor is the rule of
-// an exclusive lock, Shared that of a reader (wait for the last exclusive
+// after every wake-up but one: the deletion of the holder when that alone
+// lets it proceed (Contest.Wait). No herd. Predecessor is the rule of an
+// exclusive lock, Shared that of a reader (wait for the last exclusive
 // contender before). A semaphore's lease waits instead until the
 // directory holds at most its limit of children (Contest.WaitWithin),
 // watched by the one acquirer that holds the semaphore's internal mutex.
@@ -41,4 +42,11 @@
 // succeeds ends the hold with the holder's own cause (Monitor.Stop), so
 // that a dropped reply or the node's own deletion during the release is
 // not reported as a loss.
+//
+// The session's end and suspensions cost the monitor no request; the node's
+// deletion needs an exists watch, which it sets only once armed
+// (Monitor.Arm, or the first call to Monitor.Lost), so that a hold that
+// nobody asks about costs no request per grant. A deletion by another party
+// is noticed from the first Arm on: at once if it came before (the exists
+// finds no node), by the watch if it comes after.
 package contend

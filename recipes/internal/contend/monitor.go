@@ -48,13 +48,23 @@ func (p Policy) grace(t time.Duration) time.Duration {
 // when the session ends, when the node is deleted, or when the connection
 // stays suspended longer than its Policy allows. It runs one goroutine until
 // Stop.
+//
+// The session's end and suspensions come from the client's state events
+// and cost no request. The node's deletion needs a watch on the node, one
+// request per hold, which the monitor sends only once someone asks about
+// the hold (Arm, which Lost calls): a hold released without anyone asking
+// costs no request beyond its delete. Until then a deletion by another
+// party goes unnoticed; the first Arm reads the node (setting the watch),
+// so a node deleted before it is noticed one round trip after it.
 type Monitor struct {
-	conn   *zk.Conn
-	path   string
-	policy Policy
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the goroutine has returned
-	lost   chan struct{} // closed with cause set
+	conn    *zk.Conn
+	path    string
+	policy  Policy
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the goroutine has returned
+	lost    chan struct{} // closed with cause set
+	arm     chan struct{} // closed by the first Arm
+	armOnce sync.Once
 
 	mu        sync.Mutex // guards the fields below
 	cause     error      // why lost was closed
@@ -72,16 +82,27 @@ func Watch(conn *zk.Conn, path string, policy Policy) *Monitor {
 		cancel: cancel,
 		done:   make(chan struct{}),
 		lost:   make(chan struct{}),
+		arm:    make(chan struct{}),
 	}
 	events := conn.StateEvents(ctx) // before run reads the state: no change falls between
 	go m.run(ctx, events)
 	return m
 }
 
-// Lost returns a channel closed when the hold may be gone (or Stop ended
-// it); Cause then says why. While the holder releases (SetReleasing), a
-// loss does not close it: see SetReleasing.
-func (m *Monitor) Lost() <-chan struct{} { return m.lost }
+// Lost arms the monitor (Arm) and returns a channel closed when the hold
+// may be gone (or Stop ended it); Cause then says why. While the holder
+// releases (SetReleasing), a loss does not close it: see SetReleasing.
+func (m *Monitor) Lost() <-chan struct{} {
+	m.Arm()
+	return m.lost
+}
+
+// Arm makes the monitor watch the node's deletion from now on, if it does
+// not already: it sends an exists request that sets a watch on the node,
+// without waiting for it. A node found missing is a loss. Before the first
+// Arm, only the session's end and suspensions close Lost. Arm does not
+// block; calls after the first do nothing.
+func (m *Monitor) Arm() { m.armOnce.Do(func() { close(m.arm) }) }
 
 // Cause returns why Lost was closed, or nil while it is open.
 func (m *Monitor) Cause() error {
@@ -209,11 +230,14 @@ func (m *Monitor) run(ctx context.Context, events <-chan zk.StateEvent) {
 			return
 		}
 	}
-	arm()
+	armC := m.arm // nil once armed
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-armC:
+			armC = nil
+			arm()
 		case <-m.conn.Done():
 			m.lose(m.conn.Err())
 			return

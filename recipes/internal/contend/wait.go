@@ -15,6 +15,18 @@ import (
 // Children carrying node's prefix other than node itself are duplicates left
 // by a lost create: Blocker ignores them and deletes them in the background.
 func (c *Contest) Blocker(node Node, children []string, rule Rule) (string, error) {
+	blocker, _, err := c.blocker(node, children, rule)
+	return blocker, err
+}
+
+// blocker is Blocker; final also says whether the blocker's deletion alone
+// lets node proceed: the blocker is the lowest contender (it holds), and
+// without it rule would let node proceed. Contenders created later order
+// after node (sequence numbers only grow; Order handles a wrap), and those
+// before it can only go, which never makes a rule name a blocker, so the
+// blocker's deletion then grants node without another read of the
+// children.
+func (c *Contest) blocker(node Node, children []string, rule Rule) (name string, final bool, err error) {
 	kept := children[:0:0]
 	for _, k := range children {
 		if k != node.Name && strings.HasPrefix(k, node.Prefix) {
@@ -32,12 +44,14 @@ func (c *Contest) Blocker(node Node, children []string, rule Rule) (string, erro
 		}
 	}
 	if own < 0 {
-		return "", fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
+		return "", false, fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
 	}
-	if b := rule(ordered, own); b >= 0 {
-		return ordered[b].Name, nil
+	b := rule(ordered, own)
+	if b < 0 {
+		return "", false, nil
 	}
-	return "", nil
+	final = b == 0 && rule(ordered[1:], own-1) < 0
+	return ordered[b].Name, final, nil
 }
 
 // Wait blocks until node may proceed according to rule. It starts from
@@ -45,6 +59,13 @@ func (c *Contest) Blocker(node Node, children []string, rule Rule) (string, erro
 // them. While node must wait it sets a one-shot data watch on the one
 // contender rule names (no herd), and reads the children again after every
 // wake-up: the blocker's deletion or change, a reconnection, a failed read.
+// The one exception is the deletion of a blocker that was the lowest
+// contender (the holder) when the children were read, and whose deletion
+// alone lets node proceed (a mutex's contender second in line): that
+// deletion is the grant, and Wait returns without reading the children
+// again, since no contender can have come before node meanwhile. A blocker
+// that was itself waiting may have left a contender before node in place,
+// so its deletion is always followed by a read.
 //
 // It returns nil when node may proceed; ErrNodeDeleted (wrapped) if node
 // disappeared; the session's error once it ended; or ctx's error. It leaves
@@ -58,7 +79,7 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 			}
 			children = kids
 		}
-		blocker, err := c.Blocker(node, children, rule)
+		blocker, final, err := c.blocker(node, children, rule)
 		if err != nil {
 			if cerr := c.Conn.Err(); cerr != nil {
 				return cerr
@@ -73,8 +94,11 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 		switch {
 		case err == nil:
 			attempt = 0
-		case errors.Is(err, zk.ErrNoNode):
-			continue // gone already: no watch was set
+		case errors.Is(err, zk.ErrNoNode): // gone already: no watch was set
+			if final {
+				return c.Conn.Err()
+			}
+			continue
 		case ReadRetryable(err) && ctx.Err() == nil:
 			if err := Pause(ctx, c.Conn, attempt); err != nil {
 				return err
@@ -86,8 +110,11 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 		}
 		select {
 		case ev := <-watch:
-			if ev.Type == zk.EventNotWatching {
+			switch {
+			case ev.Type == zk.EventNotWatching:
 				return ev.Err
+			case ev.Type == zk.EventNodeDeleted && final:
+				return c.Conn.Err()
 			}
 		case <-ctx.Done():
 			return ctx.Err()

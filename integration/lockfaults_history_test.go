@@ -1,0 +1,185 @@
+package integration
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// history records every grant of a lock (or term of an election) made to
+// the contenders of one fault scenario, with its fencing token and hold
+// interval, and the problems the contenders met. check judges it.
+//
+// A grant's end is when its holder stopped relying on it: the moment it
+// began to release (taken before Unlock or Resign is called), or the
+// moment it learnt that the hold was lost (Lost closed), whichever came
+// first. For a holder that was partitioned, paused or expired that is when
+// it learnt of the loss, which must still precede the next grant.
+type history struct {
+	mu       sync.Mutex // guards the fields below
+	grants   []*grantRecord
+	problems []string
+	notes    []string // what check saw within the slack
+}
+
+// grantRecord is one grant: contender, token, and hold interval.
+type grantRecord struct {
+	contender int
+	token     int64
+	node      string
+	acquired  time.Time // when Lock or Campaign returned
+
+	// Set once each, under history.mu.
+	releasing time.Time // before Unlock or Resign was called
+	lost      time.Time // when the holder saw Lost closed
+	lostErr   error     // the hold's Err when the holder saw Lost closed
+	fault     string    // the fault injected while this grant was held, if any
+	forced    bool      // the fault ended the hold on the server at once (see forcedSlack)
+}
+
+// forcedSlack is how late a holder may learn of a loss the server forced on
+// it at once (a session closed by fiat, as zktest.ExpireSession does),
+// relative to the next grant. No client can learn of such a loss before the
+// server acts: its connection is closed as the session's nodes are
+// deleted, and the next contender, woken by the deletion, races the
+// holder's learning of it. A loss by silence (a partition, a pause) is
+// different: the server expires the session only after the session
+// timeout, and the holder must step down before that, with no slack.
+const forcedSlack = time.Second
+
+// end returns when the holder stopped relying on the grant, and whether it
+// ever did.
+func (g *grantRecord) end() (time.Time, bool) {
+	switch {
+	case g.releasing.IsZero() && g.lost.IsZero():
+		return time.Time{}, false
+	case g.releasing.IsZero():
+		return g.lost, true
+	case g.lost.IsZero() || g.releasing.Before(g.lost):
+		return g.releasing, true
+	}
+	return g.lost, true
+}
+
+// grant records that contender got a grant with token and returns its
+// record; the caller takes the time right after the grant.
+func (h *history) grant(contender int, token int64, node string, at time.Time) *grantRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g := &grantRecord{contender: contender, token: token, node: node, acquired: at}
+	h.grants = append(h.grants, g)
+	return g
+}
+
+// releasing records that g's holder is about to release it.
+func (h *history) releasing(g *grantRecord, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g.releasing = at
+}
+
+// lost records that g's holder saw its Lost channel closed, with the
+// hold's Err then.
+func (h *history) lost(g *grantRecord, at time.Time, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g.lost, g.lostErr = at, err
+}
+
+// faulted records that fault was injected while g was held; forced says
+// that it ended the hold on the server at once (see forcedSlack).
+func (h *history) faulted(g *grantRecord, fault string, forced bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g.fault, g.forced = fault, forced
+}
+
+// problem records a failure seen by a contender's or a fault's goroutine.
+func (h *history) problem(format string, args ...any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.problems = append(h.problems, fmt.Sprintf(format, args...))
+}
+
+// check returns every violation of the invariants: tokens strictly
+// increase in grant order; each grant ended (released, or its loss learnt)
+// before the next one was granted (a loss forced on the server at once
+// within forcedSlack); each of the contenders got want grants; and the
+// problems the contenders recorded.
+func (h *history) check(contenders, want int) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	bad := slices.Clone(h.problems)
+	gs := h.sorted()
+	for i := 1; i < len(gs); i++ {
+		prev, next := gs[i-1], gs[i]
+		if next.token <= prev.token {
+			bad = append(bad, fmt.Sprintf("grant %d (contender %d) has token %d after token %d of grant %d (contender %d)",
+				i, next.contender, next.token, prev.token, i-1, prev.contender))
+		}
+		end, ok := prev.end()
+		if ok && prev.forced {
+			end = end.Add(-forcedSlack)
+		}
+		switch {
+		case !ok:
+			bad = append(bad, fmt.Sprintf("grant %d (contender %d) never ended, but grant %d (contender %d) followed",
+				i-1, prev.contender, i, next.contender))
+		case !end.Before(next.acquired):
+			bad = append(bad, fmt.Sprintf("grants overlap: grant %d (contender %d, fault %q) ended %v after grant %d (contender %d) began",
+				i-1, prev.contender, prev.fault, end.Sub(next.acquired), i, next.contender))
+		case prev.forced && !end.Add(forcedSlack).Before(next.acquired):
+			h.notes = append(h.notes, fmt.Sprintf("grant %d (contender %d, fault %q) learnt of its forced loss %v after grant %d began (slack %v)",
+				i-1, prev.contender, prev.fault, end.Add(forcedSlack).Sub(next.acquired), i, forcedSlack))
+		}
+	}
+	counts := make([]int, contenders)
+	for _, g := range gs {
+		counts[g.contender]++
+	}
+	for id, n := range counts {
+		if n != want {
+			bad = append(bad, fmt.Sprintf("contender %d was granted %d times, want %d", id, n, want))
+		}
+	}
+	return bad
+}
+
+// sorted returns the grants in the order they were made (of acquisition).
+func (h *history) sorted() []*grantRecord {
+	gs := slices.Clone(h.grants)
+	slices.SortStableFunc(gs, func(a, b *grantRecord) int { return a.acquired.Compare(b.acquired) })
+	return gs
+}
+
+// String lists the grants in order, relative to the first, for a failure.
+func (h *history) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	gs := h.sorted()
+	if len(gs) == 0 {
+		return "no grants"
+	}
+	t0 := gs[0].acquired
+	rel := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.Sub(t0).Round(time.Millisecond).String()
+	}
+	var b strings.Builder
+	for i, g := range gs {
+		fmt.Fprintf(&b, "%2d contender %d token %#x acquired %s releasing %s lost %s",
+			i, g.contender, g.token, rel(g.acquired), rel(g.releasing), rel(g.lost))
+		if g.fault != "" {
+			fmt.Fprintf(&b, " fault %q (err %v)", g.fault, g.lostErr)
+		}
+		b.WriteByte('\n')
+	}
+	for _, n := range h.notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	return b.String()
+}

@@ -1,11 +1,9 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,35 +51,16 @@ func TestMain(m *testing.M) {
 		shared.ensemble.Close()
 	}
 	if code == 0 {
-		if leaked := clientGoroutines(); leaked != "" {
+		leaked := zktest.LeakedGoroutines(10*time.Second,
+			"github.com/coordkit/coordkit/zk.",
+			"github.com/coordkit/coordkit/zkserver",
+		)
+		if leaked != "" {
 			fmt.Fprintf(os.Stderr, "zk or zkserver goroutines still running after every test and Close:\n%s\n", leaked)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// clientGoroutines waits (bounded) until no goroutine runs code of package
-// zk or of a closed embedded server (package zkserver and its internal
-// packages), and returns the stacks of those that still do.
-func clientGoroutines() string {
-	var found string
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = zktest.WaitUntil(ctx, func() bool {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range bytes.Split(buf, []byte("\n\n")) {
-			if bytes.Contains(g, []byte("github.com/coordkit/coordkit/zk.")) ||
-				bytes.Contains(g, []byte("github.com/coordkit/coordkit/zkserver")) {
-				leaked = append(leaked, string(g))
-			}
-		}
-		found = strings.Join(leaked, "\n\n")
-		return len(leaked) == 0
-	})
-	return found
 }
 
 // ensemble returns the package's 3-member ensemble, starting it on first

@@ -1,11 +1,9 @@
 package election_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -40,37 +38,18 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	servers.Close()
 	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
+		leaked := zktest.LeakedGoroutines(10*time.Second,
+			"github.com/coordkit/coordkit/zk.",
+			"github.com/coordkit/coordkit/zkserver",
+			"github.com/coordkit/coordkit/recipes/election.",
+			"github.com/coordkit/coordkit/recipes/internal/",
+		)
+		if leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines still running after every test and Close:\n%s\n", leaked)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// leakedGoroutines waits (bounded) until no goroutine runs code of the zk
-// client, the embedded server or the recipes, and returns the stacks of
-// those that still do.
-func leakedGoroutines() string {
-	var found string
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = zktest.WaitUntil(ctx, func() bool {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range bytes.Split(buf, []byte("\n\n")) {
-			if bytes.Contains(g, []byte("github.com/coordkit/coordkit/zk.")) ||
-				bytes.Contains(g, []byte("github.com/coordkit/coordkit/zkserver")) ||
-				bytes.Contains(g, []byte("github.com/coordkit/coordkit/recipes/election.")) ||
-				bytes.Contains(g, []byte("github.com/coordkit/coordkit/recipes/internal/")) {
-				leaked = append(leaked, string(g))
-			}
-		}
-		found = strings.Join(leaked, "\n\n")
-		return len(leaked) == 0
-	})
-	return found
 }
 
 // ctxFor returns a context for the test bounded by d.

@@ -352,6 +352,7 @@ func TestRequestsWaitWhileDisconnected(t *testing.T) {
 	res, err := f.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "x", string(res.Data))
+	assert.Equal(t, StateConnected, c.State(), "a reply on the new connection never precedes the state that says so")
 }
 
 func TestWindowBoundsInFlight(t *testing.T) {

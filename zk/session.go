@@ -49,6 +49,14 @@ func (c *Conn) activate(l *link) []*call {
 	}
 	clear(c.waiting)
 	c.waiting = c.waiting[:0]
+	// The state says connected before any request can be answered on l:
+	// a caller whose reply came over l never reads a stale state (the
+	// event that announces it follows, from setState).
+	if l.readOnly {
+		c.state.Store(int32(StateReadOnly))
+	} else {
+		c.state.Store(int32(StateConnected))
+	}
 	c.cur = l
 	c.server = l.addr
 	l.wakeWriter()

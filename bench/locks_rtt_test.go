@@ -150,7 +150,6 @@ func TestLockRoundTrips(t *testing.T) {
 		for _, name := range []string{"gozk", "coordkit"} {
 			t.Run(wl.name+"/client="+name, func(t *testing.T) {
 				v := &lockVariant{name: name, path: lockDir + "/RoundTrips-" + wl.name + "-" + name}
-				ensureLockPath(t, v.path)
 				var counts []*rttCounts
 				for range wl.contenders {
 					s, c := dialRTT(t, name)
@@ -160,6 +159,7 @@ func TestLockRoundTrips(t *testing.T) {
 					v.mus = append(v.mus, mu)
 					counts = append(counts, c)
 				}
+				require.NoError(t, ensurePath(ctx, v.sessions[0], v.path))
 				total := func() (req, rt int) {
 					for _, c := range counts {
 						q, r := c.snapshot()

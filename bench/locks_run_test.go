@@ -9,22 +9,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestLockWorkloads runs every lock benchmark body, for both clients, a
-// hundred acquisitions against the real server, with the same checks as
-// the benchmarks.
+// TestLockWorkloads runs every lock benchmark body, for both clients on
+// both servers, a hundred acquisitions, with the same checks as the
+// benchmarks.
 func TestLockWorkloads(t *testing.T) {
 	const n = 100
 	ctx := t.Context()
-	for _, wl := range lockWorkloads {
-		for _, v := range lockVariants(t, wl) {
-			t.Run(wl.name+"/client="+v.name, func(t *testing.T) {
-				m := &meter{lat: make([]time.Duration, n)}
-				require.NoError(t, v.run(ctx, wl, n, m))
-				assert.Positive(t, m.elapsed)
-				for i, d := range m.lat {
-					require.Positive(t, d, "latency %d", i)
-				}
-			})
+	for _, srv := range lockServers(t) {
+		for _, wl := range lockWorkloads {
+			for _, v := range lockVariants(t, wl, srv) {
+				t.Run(wl.name+"/on="+srv.name+"/client="+v.name, func(t *testing.T) {
+					m := &meter{lat: make([]time.Duration, n)}
+					require.NoError(t, v.run(ctx, wl, n, m))
+					assert.Positive(t, m.elapsed)
+					for i, d := range m.lat {
+						require.Positive(t, d, "latency %d", i)
+					}
+				})
+			}
 		}
 	}
 }

@@ -15,13 +15,17 @@ import (
 	gozk "github.com/go-zookeeper/zk"
 
 	"github.com/coordkit/coordkit/recipes/lock"
+	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zkserver"
 )
 
 // The lock benchmarks compare coordkit's recipes/lock Mutex with
-// go-zookeeper's zk.Lock on the server the other client benchmarks use.
-// One op is one Lock+Unlock cycle (LockUncontended) or one acquisition
-// (Lock8). A checker makes sure every run was mutually exclusive, so a
-// broken lock cannot look fast.
+// go-zookeeper's zk.Lock, both clients on the same server, on each of two
+// servers in turn: the Apache ZooKeeper the other client benchmarks use
+// (on=zookeeper) and the embedded server, in memory (on=embedded; neither
+// server syncs its writes to disk). One op is one Lock+Unlock cycle
+// (LockUncontended) or one acquisition (Lock8). A checker makes sure every
+// run was mutually exclusive, so a broken lock cannot look fast.
 
 var lockWarmupOps = flag.Int("lockwarmup", 300,
 	"untimed lock cycles, in the measured shape, before every timed run of a lock benchmark")
@@ -208,66 +212,86 @@ func (v *lockVariant) run(ctx context.Context, wl lockWorkload, n int, m *meter)
 	return nil
 }
 
-var lockDirOnce struct {
+// lockServer is a server the lock benchmarks run on.
+type lockServer struct{ name, addr string }
+
+// embeddedLockServer is started on first use and stopped by TestMain
+// through stopServers.
+var embeddedLockServer struct {
 	once sync.Once
+	addr string
 	err  error
 }
 
-// ensureLockPath creates the persistent node path under lockDir (and
-// lockDir) unless it exists.
-func ensureLockPath(tb testing.TB, path string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	lockDirOnce.once.Do(func() {
-		_, err := env.gozk.create(ctx, lockDir, nil)
-		if !errors.Is(err, gozk.ErrNodeExists) {
-			lockDirOnce.err = err
+// lockServers returns the servers of the lock benchmarks: TestMain's Apache
+// ZooKeeper and an embedded server holding its data in memory, started here
+// once per process, in this process.
+func lockServers(tb testing.TB) []lockServer {
+	e := &embeddedLockServer
+	e.once.Do(func() {
+		srv, err := zkserver.New(zkserver.WithMemory())
+		if err == nil {
+			err = srv.Start()
 		}
+		if err != nil {
+			e.err = fmt.Errorf("embedded server: %w", err)
+			return
+		}
+		servers.stop = append(servers.stop, func() { srv.Close() })
+		e.addr = srv.Addr()
 	})
-	if lockDirOnce.err != nil {
-		tb.Fatal("bench: create", lockDir, lockDirOnce.err)
+	if e.err != nil {
+		tb.Fatal("bench:", e.err)
 	}
-	if _, err := env.gozk.create(ctx, path, nil); err != nil && !errors.Is(err, gozk.ErrNodeExists) {
-		tb.Fatalf("bench: create %s: %v", path, err)
-	}
+	return []lockServer{{"zookeeper", env.addr}, {"embedded", e.addr}}
 }
 
-// lockVariants makes each client's contenders for wl: for one contender
-// the session TestMain dialled, otherwise wl.contenders new sessions per
-// client (closed by tb's cleanup), sharing one ioCounts. Each client locks
-// a persistent path of its own per workload, made here.
-func lockVariants(tb testing.TB, wl lockWorkload) []*lockVariant {
+// ensurePath creates the persistent node p and its missing ancestors
+// through s, unless they exist.
+func ensurePath(ctx context.Context, s lockSession, p string) error {
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		dir := p[:i]
+		_, err := s.create(ctx, dir, nil)
+		if err != nil && !errors.Is(err, gozk.ErrNodeExists) && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// lockVariants makes each client's contenders for wl on srv:
+// wl.contenders sessions per client (closed by tb's cleanup), sharing one
+// ioCounts. Each client locks a persistent path of its own per workload,
+// made here.
+func lockVariants(tb testing.TB, wl lockWorkload, srv lockServer) []*lockVariant {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var vs []*lockVariant
 	for _, name := range []string{"gozk", "coordkit"} {
 		v := &lockVariant{name: name, path: fmt.Sprintf("%s/%s-%s", lockDir, wl.name, name)}
-		if wl.contenders == 1 {
-			s := lockSession(env.gozk)
-			if name == "coordkit" {
-				s = env.coordkit
-			}
-			v.sessions, v.io = []lockSession{s}, s.ioCounts()
-		} else {
-			if *countIO {
-				v.io = new(ioCounts)
-			}
-			for range wl.contenders {
-				var s lockSession
-				var err error
-				if name == "gozk" {
-					s, err = dialGozk(ctx, env.addr, sessionTimeout, v.io)
-				} else {
-					s, err = dialCoordkit(ctx, env.addr, sessionTimeout, v.io)
-				}
-				if err != nil {
-					tb.Fatal("bench:", err)
-				}
-				tb.Cleanup(func() { s.close() })
-				v.sessions = append(v.sessions, s)
-			}
+		if *countIO {
+			v.io = new(ioCounts)
 		}
-		ensureLockPath(tb, v.path)
+		for range wl.contenders {
+			var s lockSession
+			var err error
+			if name == "gozk" {
+				s, err = dialGozk(ctx, srv.addr, sessionTimeout, v.io)
+			} else {
+				s, err = dialCoordkit(ctx, srv.addr, sessionTimeout, v.io)
+			}
+			if err != nil {
+				tb.Fatal("bench:", err)
+			}
+			tb.Cleanup(func() { s.close() })
+			v.sessions = append(v.sessions, s)
+		}
+		if err := ensurePath(ctx, v.sessions[0], v.path); err != nil {
+			tb.Fatalf("bench: %s: %v", srv.name, err)
+		}
 		for _, s := range v.sessions {
 			mu, err := s.newMutex(v.path)
 			if err != nil {
@@ -289,28 +313,40 @@ func lockWorkloadNamed(name string) lockWorkload {
 	panic("bench: no lock workload " + name)
 }
 
-// benchmarkLocks runs wl for both clients, as sub-benchmarks client=<name>,
-// -rounds times, reversing the order every other round (as benchmark).
+// benchmarkLocks runs wl for both clients on each server, as
+// sub-benchmarks on=<server>/client=<name>, -rounds times, reversing the
+// order of the clients and of the servers every other round (as
+// benchmark).
 func benchmarkLocks(b *testing.B, wl lockWorkload) {
-	vs := lockVariants(b, wl)
+	srvs := lockServers(b)
+	vs := make([][]*lockVariant, len(srvs))
+	for i, srv := range srvs {
+		vs[i] = lockVariants(b, wl, srv)
+	}
 	for r := range *rounds {
-		order := slices.Clone(vs)
-		if *reverse != (r%2 == 1) {
-			slices.Reverse(order)
-		}
-		for _, v := range order {
-			b.Run("client="+v.name, func(b *testing.B) {
-				ctx := context.Background()
-				b.ReportAllocs()
-				if err := v.run(ctx, wl, *lockWarmupOps, nil); err != nil {
-					b.Fatalf("warm-up: %v", err)
-				}
-				m := &meter{b: b, io: v.io, lat: make([]time.Duration, b.N)}
-				if err := v.run(ctx, wl, b.N, m); err != nil {
-					b.Fatal(err)
-				}
-				m.report(b.N)
-			})
+		reverse := *reverse != (r%2 == 1)
+		for i := range srvs {
+			if reverse {
+				i = len(srvs) - 1 - i
+			}
+			order := slices.Clone(vs[i])
+			if reverse {
+				slices.Reverse(order)
+			}
+			for _, v := range order {
+				b.Run("on="+srvs[i].name+"/client="+v.name, func(b *testing.B) {
+					ctx := context.Background()
+					b.ReportAllocs()
+					if err := v.run(ctx, wl, *lockWarmupOps, nil); err != nil {
+						b.Fatalf("warm-up: %v", err)
+					}
+					m := &meter{b: b, io: v.io, lat: make([]time.Duration, b.N)}
+					if err := v.run(ctx, wl, b.N, m); err != nil {
+						b.Fatal(err)
+					}
+					m.report(b.N)
+				})
+			}
 		}
 	}
 }

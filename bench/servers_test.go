@@ -30,7 +30,8 @@ type target struct {
 }
 
 // servers are started on first use (only when a Server benchmark or test
-// runs) and stopped by TestMain through stopServers.
+// runs) and stopped by TestMain through stopServers, as is the lock
+// benchmarks' embedded server (stop is every server's and session's).
 var servers struct {
 	once    sync.Once
 	err     error

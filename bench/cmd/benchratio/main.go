@@ -28,7 +28,9 @@ import (
 // bases maps each variant key to the variant the others are compared with.
 var bases = map[string]string{"client": "gozk", "server": "zookeeper"}
 
-// target is a bound from an issue on the ratio variant/base of a metric.
+// target is a bound from an issue on the ratio variant/base of a metric. It
+// applies to the benchmark and to its sub-benchmarks other than the variant
+// (e.g. LockUncontended/on=embedded).
 type target struct {
 	bench, unit string
 	atLeast     bool // ratio >= bound, else ratio <= bound
@@ -151,7 +153,7 @@ func orderedUnits(us []string) []string {
 
 func verdict(bench, unit string, ratio float64) string {
 	for _, t := range targets {
-		if t.bench != bench || t.unit != unit {
+		if t.bench != bench && !strings.HasPrefix(bench, t.bench+"/") || t.unit != unit {
 			continue
 		}
 		ok := ratio <= t.bound

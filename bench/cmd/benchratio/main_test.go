@@ -69,10 +69,12 @@ func TestReportServers(t *testing.T) {
 	assert.Regexp(t, `ServerSet64\s+ops/s\s+embedded\s+9000\s+1\s+0\.90x\s+0\.90\.\.0\.90\s+higher\s+MISS \(>=1\.00\)`, out)
 }
 
-const lockSample = `BenchmarkLockUncontended/client=gozk-2      	    1000	   1000000 ns/op	      1000 ops/s
-BenchmarkLockUncontended/client=coordkit-2  	    1000	    500000 ns/op	      1700 ops/s
-BenchmarkLock8/client=coordkit-2            	    1000	    800000 ns/op	      1200 ops/s
-BenchmarkLock8/client=gozk-2                	    1000	   1000000 ns/op	      1000 ops/s
+const lockSample = `BenchmarkLockUncontended/on=zookeeper/client=gozk-2      	    1000	   1000000 ns/op	      1000 ops/s
+BenchmarkLockUncontended/on=zookeeper/client=coordkit-2  	    1000	    500000 ns/op	      1700 ops/s
+BenchmarkLockUncontended/on=embedded/client=gozk-2       	    1000	   1000000 ns/op	      1000 ops/s
+BenchmarkLockUncontended/on=embedded/client=coordkit-2   	    1000	    500000 ns/op	      1500 ops/s
+BenchmarkLock8/on=zookeeper/client=coordkit-2            	    1000	    800000 ns/op	      1200 ops/s
+BenchmarkLock8/on=zookeeper/client=gozk-2                	    1000	   1000000 ns/op	      1000 ops/s
 `
 
 func TestReportLocks(t *testing.T) {
@@ -81,6 +83,9 @@ func TestReportLocks(t *testing.T) {
 	var b strings.Builder
 	report(&b, res)
 	out := b.String()
-	assert.Regexp(t, `LockUncontended\s+ops/s\s+coordkit\s+1700\s+1\s+1\.70x\s+1\.70\.\.1\.70\s+higher\s+ok \(>=1\.60\)`, out)
-	assert.Regexp(t, `Lock8\s+ops/s\s+coordkit\s+1200\s+1\s+1\.20x\s+1\.20\.\.1\.20\s+higher\s+MISS \(>=1\.30\)`, out)
+	assert.Equal(t, []string{"LockUncontended/on=zookeeper", "LockUncontended/on=embedded", "Lock8/on=zookeeper"}, res.benches)
+	// The targets apply per server.
+	assert.Regexp(t, `LockUncontended/on=zookeeper\s+ops/s\s+coordkit\s+1700\s+1\s+1\.70x\s+1\.70\.\.1\.70\s+higher\s+ok \(>=1\.60\)`, out)
+	assert.Regexp(t, `LockUncontended/on=embedded\s+ops/s\s+coordkit\s+1500\s+1\s+1\.50x\s+1\.50\.\.1\.50\s+higher\s+MISS \(>=1\.60\)`, out)
+	assert.Regexp(t, `Lock8/on=zookeeper\s+ops/s\s+coordkit\s+1200\s+1\s+1\.20x\s+1\.20\.\.1\.20\s+higher\s+MISS \(>=1\.30\)`, out)
 }

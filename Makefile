@@ -5,7 +5,8 @@
 #   make lint    gofmt, go vet, staticcheck (root module and bench/)
 #   make fuzz    longer fuzz runs (FUZZTIME each, 30s)
 #   make bench   coordkit vs go-zookeeper, interleaved (BENCH, BENCHTIME, BENCHCOUNT, BENCH_NAME)
-#   make soak    tests tagged "soak" (SOAK_TIMEOUT)
+#   make soak    the lock and election fault tests at a larger size
+#                (SOAK_FAULTS), then tests tagged "soak" (SOAK_TIMEOUT)
 #   make tools   staticcheck and benchstat into $(go env GOPATH)/bin
 
 SHELL := /bin/bash
@@ -27,6 +28,7 @@ BENCHTIME ?= 2s
 BENCHCOUNT ?= 6
 BENCH_NAME ?= latest
 SOAK_TIMEOUT ?= 60m
+SOAK_FAULTS ?= -faults.contenders 8 -faults.rounds 25 -faults.repeat 3
 
 .PHONY: test lint fuzz fuzz-run bench soak tools zookeeper
 
@@ -85,8 +87,10 @@ lint: tools
 bench: zookeeper tools
 	cd bench && BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) ROUNDS=$(BENCHCOUNT) NAME=$(BENCH_NAME) ./run.sh
 
-## soak: long tests behind the "soak" build tag, if there are any.
+## soak: the lock and election fault tests at SOAK_FAULTS' size, then long
+## tests behind the "soak" build tag, if there are any.
 soak: zookeeper
+	$(GO) test -race -count=1 -run 'TestLockFaults|TestElectionFaults' -timeout $(SOAK_TIMEOUT) ./integration/ -args $(SOAK_FAULTS)
 	@if ! grep -rlE --include='*.go' '^//go:build .*\bsoak\b' . >/dev/null; then echo "soak: no soak tests"; exit 0; fi; \
 	$(GO) test -race -count=1 -tags soak -run Soak -timeout $(SOAK_TIMEOUT) ./...
 

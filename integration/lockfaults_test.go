@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"path"
 	"sync"
@@ -17,12 +18,20 @@ import (
 	"github.com/coordkit/coordkit/zk/zktest"
 )
 
-// Sizes of a fault run: a few contenders, a few grants each, so that the
-// faults meet contenders waiting and the run stays short.
+// Sizes of a fault run: by default a few contenders, a few grants each, so
+// that the faults meet contenders waiting and make test stays short; the
+// flags make larger runs (-faults.contenders 8 -faults.rounds 25
+// -faults.repeat 5).
+var (
+	faultContenders = flag.Int("faults.contenders", 4, "TestLockFaults, TestElectionFaults: contenders per run")
+	faultRounds     = flag.Int("faults.rounds", 4, "TestLockFaults, TestElectionFaults: grants each contender takes per run")
+	faultRepeat     = flag.Int("faults.repeat", 1, "TestLockFaults, TestElectionFaults: runs of every fault scenario")
+)
+
 const (
-	faultContenders = 4
-	faultRounds     = 4
-	faultHold       = 30 * time.Millisecond
+	faultHold = 30 * time.Millisecond
+	// faultRunTimeout bounds a run of the default size; larger runs get
+	// proportionally more.
 	faultRunTimeout = 90 * time.Second
 )
 
@@ -40,7 +49,9 @@ func TestElectionFaults(t *testing.T) { testFaults(t, electionRecipe) }
 func testFaults(t *testing.T, r recipe) {
 	e := ensemble(t)
 	for _, sc := range faultScenarios {
-		t.Run(sc.name, func(t *testing.T) { runFaultScenario(t, e, r, sc) })
+		for range *faultRepeat {
+			t.Run(sc.name, func(t *testing.T) { runFaultScenario(t, e, r, sc) })
+		}
 	}
 }
 
@@ -260,7 +271,8 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 		restoreMember(t, e, i)
 	}
 	start := time.Now()
-	ctx := ctxFor(t, faultRunTimeout)
+	contenders, rounds := *faultContenders, *faultRounds
+	ctx := ctxFor(t, faultRunTimeout*time.Duration(max(1, contenders*rounds/16)))
 	f := &faultEnv{
 		e:      e,
 		obs:    dial(t, e.Servers()),
@@ -271,10 +283,10 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	// The directory exists beforehand, so that the first creates under it
 	// are the contenders' own (the reply dropped is that of the create).
 	mustCreate(t, f.obs, f.path, nil)
-	run := &faultRun{recipe: r, path: f.path, hist: f.hist, hooks: sc.hooks(f), hold: faultHold, rounds: faultRounds}
+	run := &faultRun{recipe: r, path: f.path, hist: f.hist, hooks: sc.hooks(f), hold: faultHold, rounds: rounds}
 
 	var wg sync.WaitGroup
-	for id := range faultContenders {
+	for id := range contenders {
 		c := newContender(t, e, id)
 		wg.Add(1)
 		go func() {
@@ -284,10 +296,10 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	}
 	wg.Wait()
 	f.bg.Wait()
-	t.Logf("%s %s: %d grants in %v:\n%s", r.name, sc.name, faultContenders*faultRounds, time.Since(start).Round(time.Millisecond), f.hist)
+	t.Logf("%s %s: %d grants in %v:\n%s", r.name, sc.name, contenders*rounds, time.Since(start).Round(time.Millisecond), f.hist)
 
 	assert.True(t, f.injected.Load(), "the fault was injected")
-	if bad := f.hist.check(faultContenders, faultRounds); len(bad) > 0 {
+	if bad := f.hist.check(contenders, rounds); len(bad) > 0 {
 		assert.Empty(t, bad, "history:\n%s", f.hist)
 	}
 	var kids []string

@@ -99,8 +99,12 @@ func (m *Mutex) Path() string { return m.l.path }
 //
 // Uncontended, it takes one round trip: the create of its node and the read
 // of the directory are pipelined. Contended, it waits for its predecessor
-// alone to go (no herd), re-checking after every wake-up. A create whose
-// reply was lost is found again by its unique name rather than left behind.
+// to go, re-checking the directory after every wake-up but the last: while
+// the predecessor itself waits, the contender also watches the one before
+// it, and re-checks when that one goes, so that the predecessor's release
+// is the grant (one write's latency per hand-over). A deletion wakes at
+// most two contenders, never a herd. A create whose reply was lost is found
+// again by its unique name rather than left behind.
 //
 // If it fails or ctx ends, Lock removes its node before returning, detached
 // from ctx and bounded by the cleanup timeout (WithCleanupTimeout); the

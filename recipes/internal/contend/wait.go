@@ -15,18 +15,30 @@ import (
 // Children carrying node's prefix other than node itself are duplicates left
 // by a lost create: Blocker ignores them and deletes them in the background.
 func (c *Contest) Blocker(node Node, children []string, rule Rule) (string, error) {
-	blocker, _, err := c.blocker(node, children, rule)
-	return blocker, err
+	w, err := c.blocker(node, children, rule)
+	return w.blocker, err
 }
 
-// blocker is Blocker; final also says whether the blocker's deletion alone
-// lets node proceed: the blocker is the lowest contender (it holds), and
-// without it rule would let node proceed. Contenders created later order
-// after node (sequence numbers only grow; Order handles a wrap), and those
-// before it can only go, which never makes a rule name a blocker, so the
-// blocker's deletion then grants node without another read of the
-// children.
-func (c *Contest) blocker(node Node, children []string, rule Rule) (name string, final bool, err error) {
+// wait is what node waits for, as one read of the children says.
+type wait struct {
+	blocker string // the contender rule names; "" if node may proceed
+	// final says whether the blocker's deletion alone lets node proceed:
+	// the blocker is the lowest contender (it holds), and without it rule
+	// would let node proceed. Contenders created later order after node
+	// (sequence numbers only grow; Order handles a wrap), and those before
+	// it can only go, which never makes a rule name a blocker, so the
+	// blocker's deletion then grants node without another read of the
+	// children.
+	final bool
+	// ahead, when the blocker is node's immediate predecessor and is
+	// itself waiting, is the contender just before the blocker: once it
+	// goes, the blocker most likely holds, and a read of the children then
+	// makes the blocker's own deletion final.
+	ahead string
+}
+
+// blocker is Blocker, with the rest of what node waits for.
+func (c *Contest) blocker(node Node, children []string, rule Rule) (wait, error) {
 	kept := children[:0:0]
 	for _, k := range children {
 		if k != node.Name && strings.HasPrefix(k, node.Prefix) {
@@ -44,21 +56,25 @@ func (c *Contest) blocker(node Node, children []string, rule Rule) (name string,
 		}
 	}
 	if own < 0 {
-		return "", false, fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
+		return wait{}, fmt.Errorf("%w: %s", ErrNodeDeleted, node.Path)
 	}
 	b := rule(ordered, own)
 	if b < 0 {
-		return "", false, nil
+		return wait{}, nil
 	}
-	final = b == 0 && rule(ordered[1:], own-1) < 0
-	return ordered[b].Name, final, nil
+	w := wait{blocker: ordered[b].Name, final: b == 0 && rule(ordered[1:], own-1) < 0}
+	if !w.final && b > 0 && b == own-1 {
+		w.ahead = ordered[b-1].Name
+	}
+	return w, nil
 }
 
 // Wait blocks until node may proceed according to rule. It starts from
 // children if not nil (as read after node was created), and otherwise reads
 // them. While node must wait it sets a one-shot data watch on the one
-// contender rule names (no herd), and reads the children again after every
-// wake-up: the blocker's deletion or change, a reconnection, a failed read.
+// contender rule names, and reads the children again after every wake-up:
+// the blocker's deletion or change, a reconnection, a failed read.
+//
 // The one exception is the deletion of a blocker that was the lowest
 // contender (the holder) when the children were read, and whose deletion
 // alone lets node proceed (a mutex's contender second in line): that
@@ -67,10 +83,19 @@ func (c *Contest) blocker(node Node, children []string, rule Rule) (name string,
 // that was itself waiting may have left a contender before node in place,
 // so its deletion is always followed by a read.
 //
+// So that this read is not on the way of every hand-over in a queue, a
+// contender whose blocker is its immediate predecessor and is itself
+// waiting also watches the contender just before the blocker, and reads
+// the children when that one goes: the blocker then holds, and its own
+// deletion becomes the grant. Each node is thus watched by at most two
+// contenders (the one after it and the one after that), however many wait:
+// a deletion wakes at most two, never a herd.
+//
 // It returns nil when node may proceed; ErrNodeDeleted (wrapped) if node
 // disappeared; the session's error once it ended; or ctx's error. It leaves
 // node in place either way: the caller removes it (Leave).
 func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule Rule) error {
+	var blocker, ahead watched // kept across reads while they name the same node
 	for attempt := 0; ; {
 		if children == nil {
 			kids, err := c.Children(ctx)
@@ -79,42 +104,64 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 			}
 			children = kids
 		}
-		blocker, final, err := c.blocker(node, children, rule)
+		w, err := c.blocker(node, children, rule)
 		if err != nil {
 			if cerr := c.Conn.Err(); cerr != nil {
 				return cerr
 			}
 			return err
 		}
-		if blocker == "" {
+		if w.blocker == "" {
 			return nil
 		}
 		children = nil
-		_, _, watch, err := c.Conn.GetW(ctx, c.child(blocker))
-		switch {
-		case err == nil:
-			attempt = 0
-		case errors.Is(err, zk.ErrNoNode): // gone already: no watch was set
-			if final {
-				return c.Conn.Err()
-			}
-			continue
-		case ReadRetryable(err) && ctx.Err() == nil:
-			if err := Pause(ctx, c.Conn, attempt); err != nil {
+		if blocker.name != w.blocker {
+			ch, err := c.watch(ctx, w.blocker)
+			switch {
+			case err == nil:
+				attempt = 0
+				blocker = watched{w.blocker, ch}
+			case errors.Is(err, zk.ErrNoNode): // gone already: no watch was set
+				if w.final {
+					return c.Conn.Err()
+				}
+				continue
+			case ReadRetryable(err) && ctx.Err() == nil:
+				if err := Pause(ctx, c.Conn, attempt); err != nil {
+					return err
+				}
+				attempt++
+				continue
+			default:
 				return err
 			}
-			attempt++
-			continue
-		default:
-			return err
+		}
+		if w.ahead == "" {
+			ahead = watched{}
+		} else if ahead.name != w.ahead {
+			ch, err := c.watch(ctx, w.ahead)
+			switch {
+			case err == nil:
+				ahead = watched{w.ahead, ch}
+			case errors.Is(err, zk.ErrNoNode): // gone already: read again
+				continue
+			default: // only an early read is missed: wait for the blocker
+				ahead = watched{}
+			}
 		}
 		select {
-		case ev := <-watch:
+		case ev := <-blocker.events:
+			blocker = watched{}
 			switch {
 			case ev.Type == zk.EventNotWatching:
 				return ev.Err
-			case ev.Type == zk.EventNodeDeleted && final:
+			case ev.Type == zk.EventNodeDeleted && w.final:
 				return c.Conn.Err()
+			}
+		case ev := <-ahead.events:
+			ahead = watched{}
+			if ev.Type == zk.EventNotWatching {
+				return ev.Err
 			}
 		case <-ctx.Done():
 			return ctx.Err()
@@ -122,6 +169,19 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 			return c.Conn.Err()
 		}
 	}
+}
+
+// watched is a contender's node with the one-shot data watch set on it.
+type watched struct {
+	name   string
+	events <-chan zk.Event // nil: none
+}
+
+// watch sets a one-shot data watch on the contender name; it fails with
+// zk.ErrNoNode, setting none, if the node is gone.
+func (c *Contest) watch(ctx context.Context, name string) (<-chan zk.Event, error) {
+	_, _, ch, err := c.Conn.GetW(ctx, c.child(name))
+	return ch, err
 }
 
 // Remove deletes node, which must be this process's: its path carries the

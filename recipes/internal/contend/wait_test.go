@@ -38,10 +38,10 @@ func TestBlockerFinal(t *testing.T) {
 			c := &Contest{Dir: "/d", Markers: LockMarkers}
 			own := tc.children[len(tc.children)-1]
 			node := Node{Path: "/d/" + own, Name: own, Prefix: "_c_me-"}
-			blocker, final, err := c.blocker(node, tc.children, tc.rule)
+			w, err := c.blocker(node, tc.children, tc.rule)
 			require.NoError(t, err)
-			assert.Equal(t, tc.children[tc.wantBlock], blocker)
-			assert.Equal(t, tc.wantFinal, final)
+			assert.Equal(t, tc.children[tc.wantBlock], w.blocker)
+			assert.Equal(t, tc.wantFinal, w.final)
 		})
 	}
 }

@@ -25,8 +25,9 @@
 // Each Campaign is a candidate: it creates the ephemeral sequential node
 // "<path>/_c_<uuid>-latch-<seq>" holding its value, and the candidate with
 // the lowest sequence number leads. The others wait, each for the one just
-// before it alone (no herd), so that when a leader goes exactly one
-// candidate wakes up and takes over. Campaign returns a *Leadership, which
+// before it (and, while that one waits too, for the one before that), so
+// that when a leader goes its successor takes over at once and at most one
+// other candidate wakes up: never a herd. Campaign returns a *Leadership, which
 // Resign ends (an Election's own Resign ends its latest one).
 //
 // A leadership's Lost channel is closed when it may be gone:

@@ -101,7 +101,8 @@ func (e *Election) Path() string { return e.path }
 // The candidate creates the ephemeral sequential node
 // "<path>/_c_<uuid>-latch-<seq>", pipelined with a read of the directory
 // (one round trip when nobody else campaigns), and waits for the candidate
-// just before it alone to go (no herd), re-checking after every wake-up. A
+// just before it to go (no herd: see the package doc), re-checking the
+// directory when needed. A
 // create whose reply was lost is found again by its unique name rather
 // than left behind.
 //

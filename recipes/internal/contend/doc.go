@@ -24,10 +24,13 @@
 //
 // # Waiting
 //
-// A contender waits for one other node only, chosen by a Rule (for a mutex,
-// its predecessor), with a one-shot data watch, and re-reads the children
+// A contender waits for one other node, chosen by a Rule (for a mutex, its
+// predecessor), with a one-shot data watch, and re-reads the children
 // after every wake-up but one: the deletion of the holder when that alone
-// lets it proceed (Contest.Wait). No herd. Predecessor is the rule of an
+// lets it proceed (Contest.Wait). While its blocker is its immediate
+// predecessor and waits too, it also watches the contender before the
+// blocker and re-reads when that one goes, so that the blocker's release
+// becomes such a grant. A deletion wakes at most two contenders: no herd. Predecessor is the rule of an
 // exclusive lock, Shared that of a reader (wait for the last exclusive
 // contender before). A semaphore's lease waits instead until the
 // directory holds at most its limit of children (Contest.WaitWithin),

@@ -94,6 +94,10 @@ func BenchmarkGet64(b *testing.B) { benchmark(b, workloadNamed("Get64")) }
 // BenchmarkGetSeq: getData of a 128-byte node, one at a time.
 func BenchmarkGetSeq(b *testing.B) { benchmark(b, workloadNamed("GetSeq")) }
 
+// BenchmarkSetSeq: setData of 128 bytes, one at a time: with GetSeq, the
+// latencies of a write and of a read that bound the lock benchmarks.
+func BenchmarkSetSeq(b *testing.B) { benchmark(b, workloadNamed("SetSeq")) }
+
 // BenchmarkSet64: setData of 128 bytes, 64 in flight.
 func BenchmarkSet64(b *testing.B) { benchmark(b, workloadNamed("Set64")) }
 

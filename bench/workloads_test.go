@@ -95,6 +95,7 @@ type workload struct {
 var workloads = []workload{
 	{name: "Get64", sync: get64, async: get64Async},
 	{name: "GetSeq", sync: getSeq},
+	{name: "SetSeq", sync: setSeq, check: checkSet},
 	{name: "Set64", sync: set64, async: set64Async, check: checkSet},
 	{name: "CreateDelete64", sync: createDelete64, check: checkCreateDelete},
 }
@@ -125,27 +126,42 @@ func get64Async(ctx context.Context, c asyncClient, n int, m *meter) error {
 
 // getSeq: one goroutine reads one node, one read at a time.
 func getSeq(ctx context.Context, c client, n int, m *meter) error {
+	return sequential(n, m, func(int) error {
+		data, err := c.get(ctx, getPaths[0])
+		if err != nil {
+			return err
+		}
+		return checkData(getPaths[0], data, getData[0])
+	})
+}
+
+// setSeq: one goroutine overwrites one node (the operation number in the
+// data's first 8 bytes), one write at a time.
+func setSeq(ctx context.Context, c client, n int, m *meter) error {
+	return sequential(n, m, func(i int) error {
+		binary.BigEndian.PutUint64(setData[0], uint64(i))
+		return c.set(ctx, setPaths[0], setData[0])
+	})
+}
+
+// sequential does op(0), ..., op(n-1) one after the other, timed by m.
+func sequential(n int, m *meter, op func(i int) error) error {
 	rec := m.recording()
 	m.start()
+	defer m.stop()
 	for i := range n {
 		var t0 time.Time
 		if rec {
 			t0 = time.Now()
 		}
-		data, err := c.get(ctx, getPaths[0])
+		err := op(i)
 		if rec {
 			m.lat[i] = time.Since(t0)
 		}
 		if err != nil {
-			m.stop()
-			return err
-		}
-		if err := checkData(getPaths[0], data, getData[0]); err != nil {
-			m.stop()
 			return err
 		}
 	}
-	m.stop()
 	return nil
 }
 

@@ -78,16 +78,10 @@ func New(conn *zk.Conn, path string, opts ...Option) (*Election, error) {
 		}
 	}
 	return &Election{
-		conn:   conn,
-		path:   path,
-		policy: cfg.policy(),
-		contest: contend.Contest{
-			Conn:    conn,
-			Dir:     path,
-			Markers: markers,
-			ACL:     cfg.acl,
-			Cleanup: cfg.cleanup,
-		},
+		conn:    conn,
+		path:    path,
+		policy:  cfg.Policy(),
+		contest: cfg.Contest(conn, path, markers),
 	}, nil
 }
 
@@ -125,11 +119,11 @@ func (e *Election) Campaign(ctx context.Context, value []byte) (*Leadership, err
 		contest: &c,
 		node:    node,
 		value:   c.Data,
-		mon:     contend.Watch(e.conn, node.Path, e.policy),
+		hold:    contend.NewHold(e.conn, node.Path, e.policy, ErrNotLeader, ErrLost),
 	}
 	// A term is long-lived: watch the node's deletion from the start
 	// (one request per term), unlike a lock's hold, which waits to be asked.
-	l.mon.Arm()
+	l.hold.Arm()
 	e.mu.Lock()
 	e.last = l
 	e.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/coordkit/coordkit/recipes/internal/contend"
 	"github.com/coordkit/coordkit/zk"
@@ -18,11 +17,7 @@ type Leadership struct {
 	contest *contend.Contest
 	node    contend.Node
 	value   []byte
-	mon     *contend.Monitor
-
-	mu       sync.Mutex // serialises Resign; guards the fields below
-	resigned bool
-	deleted  bool // a delete of the node may have happened
+	hold    *contend.Hold
 }
 
 // Lost returns a channel that is closed when the leadership may be gone:
@@ -34,21 +29,12 @@ type Leadership struct {
 //
 // A leader should stop acting as leader as soon as Lost is closed, then
 // call Resign to delete its node if it is still there.
-func (l *Leadership) Lost() <-chan struct{} { return l.mon.Lost() }
+func (l *Leadership) Lost() <-chan struct{} { return l.hold.Lost() }
 
 // Err returns nil while the leadership lasts; after a loss, an error
 // wrapping ErrLost and the cause (see Lost); after Resign without a loss,
 // ErrNotLeader.
-func (l *Leadership) Err() error {
-	cause := l.mon.Cause()
-	switch {
-	case cause == nil:
-		return nil
-	case errors.Is(cause, ErrNotLeader):
-		return ErrNotLeader
-	}
-	return fmt.Errorf("%w: %w", ErrLost, cause)
-}
+func (l *Leadership) Err() error { return l.hold.Err() }
 
 // Term returns the leadership's term, a fencing token: the zxid that
 // created the leader's node. Leaders are elected in the order their nodes
@@ -92,39 +78,8 @@ func (l *Leadership) Fence() zk.Op { return zk.CheckOp(l.node.Path, zk.AnyVersio
 // called again. A second Resign after a resignation fails with
 // ErrNotLeader.
 func (l *Leadership) Resign(ctx context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.resigned {
-		return l.e.fail("resign", ErrNotLeader)
-	}
-	l.mon.SetReleasing(true) // from here on the monitor's cause stays as it is
-	lostBefore := l.mon.Cause()
-	err := l.remove(ctx)
-	switch {
-	case err == nil:
-	case errors.Is(err, contend.ErrNodeDeleted):
-		if lostBefore == nil {
-			lostBefore = err
-		}
-	case contend.SessionOver(err) || l.e.conn.Err() != nil: // its nodes ended with it
-		if lostBefore == nil {
-			lostBefore = err
-		}
-	default:
-		l.mon.SetReleasing(false)
+	if err := l.hold.Release(ctx, l.remove, func() { l.e.forget(l) }); err != nil {
 		return l.e.fail("resign", err)
-	}
-	l.resigned = true
-	// Err then agrees with what this returns; a loss the monitor saw
-	// before the release began keeps its own cause.
-	final := error(ErrNotLeader)
-	if lostBefore != nil {
-		final = lostBefore
-	}
-	l.mon.Stop(final)
-	l.e.forget(l)
-	if lostBefore != nil {
-		return l.e.fail("resign", fmt.Errorf("%w: %w", ErrLost, lostBefore))
 	}
 	return nil
 }
@@ -132,8 +87,9 @@ func (l *Leadership) Resign(ctx context.Context) error {
 // remove deletes the leader's node with a transaction that rewrites its
 // data first (see Resign). If the node's version moved on (someone else
 // wrote its data), it falls back to the contest's Remove, which checks that
-// the node is still the same before deleting it.
-func (l *Leadership) remove(ctx context.Context) error {
+// the node is still the same before deleting it. *deleted is as for a
+// contend.Remover.
+func (l *Leadership) remove(ctx context.Context, deleted *bool) error {
 	n := l.node
 	for attempt := 0; ; attempt++ {
 		_, err := l.e.conn.Multi(ctx,
@@ -144,14 +100,14 @@ func (l *Leadership) remove(ctx context.Context) error {
 		case err == nil:
 			return l.sweep(ctx)
 		case errors.Is(err, zk.ErrNoNode):
-			if l.deleted {
+			if *deleted {
 				return l.sweep(ctx)
 			}
 			return fmt.Errorf("%w: %s", ErrNodeDeleted, n.Path)
 		case errors.Is(err, zk.ErrBadVersion):
-			return l.contest.Remove(ctx, n, &l.deleted)
+			return l.contest.Remove(ctx, n, deleted)
 		case errors.Is(err, zk.ErrConnectionLoss) && !contend.SessionOver(err):
-			l.deleted = true // it may have been applied
+			*deleted = true // it may have been applied
 		case zk.IsRetryable(err) && ctx.Err() == nil:
 		default:
 			return err

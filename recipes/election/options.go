@@ -2,7 +2,6 @@ package election
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/coordkit/coordkit/recipes/internal/contend"
@@ -13,20 +12,18 @@ import (
 // is an error from New, never a panic.
 type Option func(*config) error
 
-// config is what the options set.
+// config is what the options set. Every election option is a setting that
+// the recipes share.
 type config struct {
-	grace            time.Duration
-	ignoreSuspension bool
-	acl              []zk.ACL
-	cleanup          time.Duration
+	contend.Config
 }
 
 // errBadOption is wrapped by every option error.
 var errBadOption = errors.New("election: invalid option")
 
-// policy returns the loss policy that cfg sets.
-func (cfg config) policy() contend.Policy {
-	return contend.Policy{Grace: cfg.grace, IgnoreSuspension: cfg.ignoreSuspension}
+// option returns the Option that applies set.
+func option(set contend.Setting) Option {
+	return func(c *config) error { return set(&c.Config, errBadOption) }
 }
 
 // WithSuspendGrace lets a leadership survive a suspended connection
@@ -38,13 +35,7 @@ func (cfg config) policy() contend.Policy {
 // package doc). d is therefore clamped, when a suspension starts, to a
 // sixth of the negotiated timeout. It must not be negative.
 func WithSuspendGrace(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("%w: negative suspend grace %v", errBadOption, d)
-		}
-		c.grace = d
-		return nil
-	}
+	return option(contend.SuspendGrace(d))
 }
 
 // WithIgnoreSuspension keeps a leadership through suspensions of any
@@ -54,23 +45,14 @@ func WithSuspendGrace(d time.Duration) Option {
 // may be elected before this one learns it; use it only with fenced writes
 // (Leadership.Term, Leadership.Fence).
 func WithIgnoreSuspension() Option {
-	return func(c *config) error {
-		c.ignoreSuspension = true
-		return nil
-	}
+	return option(contend.IgnoreSuspension())
 }
 
 // WithACL sets the ACL of the candidate nodes, and of the election's
 // directory and its ancestors when Campaign creates them (default
 // zk.OpenACL). It must not be empty.
 func WithACL(acl []zk.ACL) Option {
-	return func(c *config) error {
-		if len(acl) == 0 {
-			return fmt.Errorf("%w: empty ACL", errBadOption)
-		}
-		c.acl = append([]zk.ACL(nil), acl...)
-		return nil
-	}
+	return option(contend.ACL(acl))
 }
 
 // WithCleanupTimeout bounds the cleanup after a cancelled or failed
@@ -78,11 +60,5 @@ func WithACL(acl []zk.ACL) Option {
 // ctx (default: the negotiated session timeout, at least a second). It
 // must be positive.
 func WithCleanupTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("%w: cleanup timeout %v is not positive", errBadOption, d)
-		}
-		c.cleanup = d
-		return nil
-	}
+	return option(contend.CleanupTimeout(d))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/coordkit/coordkit/recipes/internal/contend"
 	"github.com/coordkit/coordkit/zk"
@@ -17,11 +16,7 @@ import (
 type Hold struct {
 	l    *locker
 	node contend.Node
-	mon  *contend.Monitor
-
-	mu       sync.Mutex // serialises Unlock; guards the fields below
-	released bool
-	deleted  bool // a delete of the node may have happened
+	hold *contend.Hold
 }
 
 // Lost returns a channel that is closed when the hold may be gone: the
@@ -39,7 +34,7 @@ type Hold struct {
 //
 // A holder should stop acting on the lock's behalf as soon as Lost is
 // closed, then call Unlock to delete its node if it is still there.
-func (h *Hold) Lost() <-chan struct{} { return h.mon.Lost() }
+func (h *Hold) Lost() <-chan struct{} { return h.hold.Lost() }
 
 // Err returns nil while the hold lasts; after a loss, an error wrapping
 // ErrLost and the cause (see Lost); after Unlock without a loss,
@@ -47,15 +42,8 @@ func (h *Hold) Lost() <-chan struct{} { return h.mon.Lost() }
 // Lost) without waiting: a node deleted before that call is reported by a
 // later one, once the server has answered.
 func (h *Hold) Err() error {
-	h.mon.Arm()
-	cause := h.mon.Cause()
-	switch {
-	case cause == nil:
-		return nil
-	case errors.Is(cause, ErrNotHeld):
-		return ErrNotHeld
-	}
-	return fmt.Errorf("%w: %w", ErrLost, cause)
+	h.hold.Arm()
+	return h.hold.Err()
 }
 
 // Token returns the hold's fencing token: the zxid that created its lock
@@ -134,39 +122,11 @@ func (h *Hold) Unlock(ctx context.Context) error { return h.release(ctx, "unlock
 
 // release is Unlock; op names the operation in errors.
 func (h *Hold) release(ctx context.Context, op string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.released {
-		return h.l.fail(op, ErrNotHeld)
+	remove := func(ctx context.Context, deleted *bool) error {
+		return h.l.contest.Remove(ctx, h.node, deleted)
 	}
-	h.mon.SetReleasing(true) // from here on the monitor's cause stays as it is
-	lostBefore := h.mon.Cause()
-	err := h.l.contest.Remove(ctx, h.node, &h.deleted)
-	switch {
-	case err == nil:
-	case errors.Is(err, contend.ErrNodeDeleted):
-		if lostBefore == nil {
-			lostBefore = err
-		}
-	case contend.SessionOver(err) || h.l.conn.Err() != nil: // its nodes ended with it
-		if lostBefore == nil {
-			lostBefore = err
-		}
-	default:
-		h.mon.SetReleasing(false)
+	if err := h.hold.Release(ctx, remove, func() { h.l.forget(h) }); err != nil {
 		return h.l.fail(op, err)
-	}
-	h.released = true
-	// Err then agrees with what this returns; a loss the monitor saw
-	// before the release began keeps its own cause.
-	final := error(ErrNotHeld)
-	if lostBefore != nil {
-		final = lostBefore
-	}
-	h.mon.Stop(final)
-	h.l.forget(h)
-	if lostBefore != nil {
-		return h.l.fail(op, fmt.Errorf("%w: %w", ErrLost, lostBefore))
 	}
 	return nil
 }

@@ -25,19 +25,8 @@ type locker struct {
 
 // newContest returns the contest of lock nodes in dir, configured by cfg.
 func newContest(conn *zk.Conn, dir string, cfg config) *contend.Contest {
-	return &contend.Contest{
-		Conn:    conn,
-		Dir:     dir,
-		Markers: contend.LockMarkers,
-		ACL:     cfg.acl,
-		Data:    cfg.data,
-		Cleanup: cfg.cleanup,
-	}
-}
-
-// policy returns the loss policy that cfg sets.
-func (cfg config) policy() contend.Policy {
-	return contend.Policy{Grace: cfg.grace, IgnoreSuspension: cfg.ignoreSuspension}
+	c := cfg.Contest(conn, dir, contend.LockMarkers)
+	return &c
 }
 
 // lock joins the contest and waits until the rule lets the node proceed;
@@ -87,13 +76,20 @@ func (l *locker) unlock(ctx context.Context, op string) error {
 	return h.release(ctx, op)
 }
 
-// grant makes the hold of node, which the contest granted.
+// grant makes the hold of node, which the contest granted, and makes it
+// the latest.
 func (l *locker) grant(node contend.Node) *Hold {
-	h := &Hold{l: l, node: node, mon: contend.Watch(l.conn, node.Path, l.policy)}
+	h := l.hold(node)
 	l.mu.Lock()
 	l.last = h
 	l.mu.Unlock()
 	return h
+}
+
+// hold makes the hold of node, which the contest granted, and starts
+// monitoring it.
+func (l *locker) hold(node contend.Node) *Hold {
+	return &Hold{l: l, node: node, hold: contend.NewHold(l.conn, node.Path, l.policy, ErrNotHeld, ErrLost)}
 }
 
 // forget drops h as the latest hold, once released.

@@ -66,7 +66,7 @@ func New(conn *zk.Conn, path string, opts ...Option) (*Mutex, error) {
 	return &Mutex{l: &locker{
 		conn:    conn,
 		path:    path,
-		policy:  cfg.policy(),
+		policy:  cfg.Policy(),
 		contest: newContest(conn, path, cfg),
 		name:    nodeName,
 		rule:    contend.Predecessor,

@@ -2,9 +2,9 @@ package lock
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
+	"github.com/coordkit/coordkit/recipes/internal/contend"
 	"github.com/coordkit/coordkit/zk"
 )
 
@@ -13,17 +13,19 @@ import (
 // is an error from it, never a panic.
 type Option func(*config) error
 
-// config is what the options set.
+// config is what the options set. Every lock option is a setting that the
+// recipes share.
 type config struct {
-	grace            time.Duration
-	ignoreSuspension bool
-	acl              []zk.ACL
-	data             []byte
-	cleanup          time.Duration
+	contend.Config
 }
 
 // errBadOption is wrapped by every option error.
 var errBadOption = errors.New("lock: invalid option")
+
+// option returns the Option that applies set.
+func option(set contend.Setting) Option {
+	return func(c *config) error { return set(&c.Config, errBadOption) }
+}
 
 // WithSuspendGrace lets a hold survive a suspended connection (disconnected,
 // or connected to a read-only server) for up to d before Lost closes with
@@ -34,13 +36,7 @@ var errBadOption = errors.New("lock: invalid option")
 // when a suspension starts, to a sixth of the negotiated timeout. It must
 // not be negative.
 func WithSuspendGrace(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("%w: negative suspend grace %v", errBadOption, d)
-		}
-		c.grace = d
-		return nil
-	}
+	return option(contend.SuspendGrace(d))
 }
 
 // WithIgnoreSuspension keeps a hold through suspensions of any length:
@@ -50,32 +46,20 @@ func WithSuspendGrace(d time.Duration) Option {
 // lock before this one learns it; use it only with fenced writes (Hold.Multi,
 // Hold.Token).
 func WithIgnoreSuspension() Option {
-	return func(c *config) error {
-		c.ignoreSuspension = true
-		return nil
-	}
+	return option(contend.IgnoreSuspension())
 }
 
 // WithACL sets the ACL of the lock nodes, and of the lock directory and its
 // ancestors when Lock creates them (default zk.OpenACL). It must not be
 // empty.
 func WithACL(acl []zk.ACL) Option {
-	return func(c *config) error {
-		if len(acl) == 0 {
-			return fmt.Errorf("%w: empty ACL", errBadOption)
-		}
-		c.acl = append([]zk.ACL(nil), acl...)
-		return nil
-	}
+	return option(contend.ACL(acl))
 }
 
 // WithData stores data in each lock node, for people and tools that look at
 // who holds or waits (Curator stores the client's IP address). Default: none.
 func WithData(data []byte) Option {
-	return func(c *config) error {
-		c.data = append([]byte(nil), data...)
-		return nil
-	}
+	return option(contend.Data(data))
 }
 
 // WithCleanupTimeout bounds the cleanup after a cancelled or failed Lock
@@ -83,11 +67,5 @@ func WithData(data []byte) Option {
 // caller's ctx (default: the negotiated session timeout, at least a
 // second). It must be positive.
 func WithCleanupTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("%w: cleanup timeout %v is not positive", errBadOption, d)
-		}
-		c.cleanup = d
-		return nil
-	}
+	return option(contend.CleanupTimeout(d))
 }

@@ -51,7 +51,7 @@ func NewRWMutex(conn *zk.Conn, path string, opts ...Option) (*RWMutex, error) {
 	}
 	contest := newContest(conn, path, cfg)
 	side := func(name string, rule contend.Rule) *locker {
-		return &locker{conn: conn, path: path, policy: cfg.policy(), contest: contest, name: name, rule: rule}
+		return &locker{conn: conn, path: path, policy: cfg.Policy(), contest: contest, name: name, rule: rule}
 	}
 	return &RWMutex{
 		r: side(readNodeName, contend.Shared),

@@ -70,11 +70,11 @@ func NewSemaphore(conn *zk.Conn, path string, limit int, opts ...Option) (*Semap
 		conn:   conn,
 		path:   path,
 		limit:  limit,
-		policy: cfg.policy(),
+		policy: cfg.Policy(),
 		gate: &locker{
 			conn:    conn,
 			path:    locks,
-			policy:  cfg.policy(),
+			policy:  cfg.Policy(),
 			contest: newContest(conn, locks, cfg),
 			name:    nodeName,
 			rule:    contend.Predecessor,
@@ -182,8 +182,7 @@ func (s *Semaphore) lease(ctx context.Context, guard *Hold, try bool) (*Lease, e
 			return nil, s.leases.Leave(ctx, node, err)
 		}
 	}
-	h := &Hold{l: s.leaseLocker(), node: node, mon: contend.Watch(s.conn, node.Path, s.policy)}
-	return &Lease{h: h}, nil
+	return &Lease{h: s.leaseLocker().hold(node)}, nil
 }
 
 // leaseLocker returns what a lease's Hold releases itself through.

@@ -52,4 +52,16 @@
 // nobody asks about costs no request per grant. A deletion by another party
 // is noticed from the first Arm on: at once if it came before (the exists
 // finds no node), by the watch if it comes after.
+//
+// A Hold is the part of a recipe's hold built on a Monitor: Hold.Err
+// derives the recipe's error from the monitor's cause, and Hold.Release
+// deletes the node once (with a Remover such as Contest.Remove), under
+// SetReleasing, then stops the monitor with the final cause.
+//
+// # Options
+//
+// The recipes' options that set the same thing (the suspend grace, the
+// ACL, the nodes' data, the cleanup timeout) are Settings of a Config,
+// which each recipe's config embeds; a Setting's error wraps the recipe's
+// own "invalid option" error.
 package contend

@@ -70,8 +70,8 @@ func count(ops []wire.OpCode, op wire.OpCode) int {
 }
 
 // TestUncontendedRequests: an uncontended Lock and Unlock whose hold
-// nobody asks about send three requests — the children read and the
-// create, pipelined, and the delete. Asking (Lost, Err) sets the watch on
+// nobody asks about send three requests — the create and the children
+// read, pipelined, and the delete. Asking (Lost, Err) sets the watch on
 // the node: one request more.
 func TestUncontendedRequests(t *testing.T) {
 	srv := zktest.Run(t)
@@ -86,7 +86,7 @@ func TestUncontendedRequests(t *testing.T) {
 		h, err := m.Lock(ctx)
 		require.NoError(t, err)
 		require.NoError(t, h.Unlock(ctx))
-		assert.Equal(t, []wire.OpCode{wire.OpGetChildren2, wire.OpCreate2, wire.OpDelete}, log.take(), "cycle %d", i)
+		assert.Equal(t, []wire.OpCode{wire.OpCreate2, wire.OpGetChildren2, wire.OpDelete}, log.take(), "cycle %d", i)
 	}
 
 	h, err := m.Lock(ctx)
@@ -100,7 +100,7 @@ func TestUncontendedRequests(t *testing.T) {
 	}
 	require.NoError(t, h.Err())
 	require.NoError(t, h.Unlock(ctx))
-	assert.Equal(t, []wire.OpCode{wire.OpGetChildren2, wire.OpCreate2, wire.OpExists, wire.OpDelete}, log.take(),
+	assert.Equal(t, []wire.OpCode{wire.OpCreate2, wire.OpGetChildren2, wire.OpExists, wire.OpDelete}, log.take(),
 		"one exists, however often the hold is asked")
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -73,11 +72,9 @@ func (c *Contest) child(name string) string {
 }
 
 // Join creates this attempt's node, "<Dir>/_c_<uuid>-<name><seq>", an
-// ephemeral sequential node, pipelined behind a read of the directory's
-// children (one round trip). It returns the node and the children just
-// after its create, or nil children when the read cannot tell them (it
-// failed, or children were created before the create: see
-// childrenAfter); Wait then reads them.
+// ephemeral sequential node, pipelined with a read of the directory's
+// children (one round trip). It returns the node and the children, or nil
+// children when that read did not succeed (Wait reads them again).
 //
 // A create that was not sent is sent again; after one whose reply was lost
 // (zk.ErrConnectionLoss), Join syncs and looks for a child with the
@@ -94,10 +91,8 @@ func (c *Contest) Join(ctx context.Context, name string) (Node, []string, error)
 	}
 	base := c.child(prefix + name)
 	for attempt := 0; ; attempt++ {
-		// The read goes first, so that it is answered alongside the
-		// create rather than after it (see childrenAfter).
-		kf := c.Conn.ChildrenAsync(ctx, c.Dir)
 		cf := c.Conn.Create2Async(ctx, base, c.Data, zk.ModeEphemeralSequential, zk.WithACL(c.acl()))
+		kf := c.Conn.ChildrenAsync(ctx, c.Dir)
 		select {
 		case <-cf.Done():
 		case <-ctx.Done():
@@ -108,7 +103,7 @@ func (c *Contest) Join(ctx context.Context, name string) (Node, []string, error)
 		case zk.Answered:
 			if err == nil {
 				node := Node{Path: res.Path, Name: path.Base(res.Path), Prefix: prefix, Stat: res.Stat}
-				return node, c.childrenAfter(ctx, kf, node), nil
+				return node, awaitChildren(ctx, kf), nil
 			}
 			if !errors.Is(err, zk.ErrNoNode) {
 				return Node{}, nil, err
@@ -138,56 +133,22 @@ func (c *Contest) Join(ctx context.Context, name string) (Node, []string, error)
 	}
 }
 
-// childrenAfter returns the directory's children just after node was
-// created, from kf, a read of them sent just before the create; or nil
-// (Wait then reads them) when that read cannot tell (unchangedSince).
-//
-// Reading before the create rather than after saves a server's wait per
-// Join: ZooKeeper answers a read queued behind a write of the same session
-// only once the write has committed, and one queued before it at once.
-func (c *Contest) childrenAfter(ctx context.Context, kf *zk.Future[zk.ChildrenResult], node Node) []string {
+// awaitChildren returns the children read by kf, or nil if the read failed
+// or ctx ended first.
+func awaitChildren(ctx context.Context, kf *zk.Future[zk.ChildrenResult]) []string {
 	select {
 	case <-kf.Done():
 	case <-ctx.Done():
 		return nil
 	}
-	read, err := kf.Result()
+	r, err := kf.Result()
 	if err != nil {
 		return nil
 	}
-	own, ok := Parse(node.Name, c.Markers)
-	if !ok || !unchangedSince(read.Stat, own.Seq, node.Stat.Czxid) {
-		return nil
+	if r.Children == nil {
+		return []string{}
 	}
-	return append(slices.Clone(read.Children), node.Name)
-}
-
-// unchangedSince reports whether no child of a directory was created
-// between a read of it that returned dir, its Stat, and the create of the
-// sequential child with number seq and zxid czxid. The children after the
-// create are then among those read, plus the new one: deletions in
-// between leave names in the list that are gone, which can only make the
-// contender wait for a node it then finds missing, never proceed early
-// (a rule never names a blocker because another contender went).
-//
-// ZooKeeper numbers a sequential child with its parent's count of child
-// creations so far, C, which a Stat reports as cversion = 2C − numChildren.
-// So seq equals the C the read saw exactly when nothing was created in
-// between — unless the directory was deleted and made again meanwhile, its
-// new count climbing back to the same number. That takes at least C+2
-// transactions (the delete, the create, and C creations), after the read's
-// state, whose zxid is at least the read's Pzxid (the zxid of the last
-// child change it saw). Zxids grow by one per transaction within an epoch
-// (and jump across epochs), so when fewer than C+2 fit between Pzxid and
-// czxid no such turnover can have happened.
-func unchangedSince(dir zk.Stat, seq int32, czxid int64) bool {
-	sum := int64(dir.Cversion) + int64(dir.NumChildren)
-	if sum < 0 || sum%2 != 0 {
-		return false
-	}
-	created := sum / 2
-	between := czxid - dir.Pzxid - 1
-	return int64(seq) == created && between >= 0 && between < created+2
+	return r.Children
 }
 
 // abandon handles a create outstanding when ctx ended: it waits for the

@@ -55,7 +55,7 @@
 // learns of a deletion only from Unlock's error — and Multi, like every
 // fenced write, fails on a deleted node whenever it happens. An
 // uncontended Lock and Unlock thus cost three requests in two round trips:
-// the children read and the create (pipelined), and the delete.
+// the create and the children read (pipelined), and the delete.
 //
 // # Fencing
 //

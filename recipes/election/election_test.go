@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/recipes/election"
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
@@ -23,42 +24,25 @@ import (
 var latchNodeName = regexp.MustCompile(`^_c_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-latch-[0-9]{10}$`)
 
 func TestNewValidates(t *testing.T) {
-	// A Conn that never dialed is enough: New does not contact the server.
-	c := &zk.Conn{}
-	for _, tc := range []struct {
-		name string
-		conn *zk.Conn
-		path string
-		opts []election.Option
-	}{
-		{"nil conn", nil, "/e", nil},
-		{"relative path", c, "e", nil},
-		{"trailing slash", c, "/e/", nil},
-		{"negative grace", c, "/e", []election.Option{election.WithSuspendGrace(-time.Second)}},
-		{"empty ACL", c, "/e", []election.Option{election.WithACL(nil)}},
-		{"zero cleanup", c, "/e", []election.Option{election.WithCleanupTimeout(0)}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e, err := election.New(tc.conn, tc.path, tc.opts...)
-			assert.Error(t, err)
-			assert.Nil(t, e)
-		})
-	}
-	e, err := election.New(c, "/e", election.WithSuspendGrace(time.Second), election.WithCleanupTimeout(time.Second),
+	recipetest.RequireNewValidates(t, election.New,
+		[]recipetest.BadOption[election.Option]{
+			{Name: "negative grace", Option: election.WithSuspendGrace(-time.Second)},
+			{Name: "empty ACL", Option: election.WithACL(nil)},
+			{Name: "zero cleanup", Option: election.WithCleanupTimeout(0)},
+		},
+		election.WithSuspendGrace(time.Second), election.WithCleanupTimeout(time.Second),
 		election.WithACL(zk.OpenACL), election.WithIgnoreSuspension())
-	require.NoError(t, err)
-	assert.Equal(t, "/e", e.Path())
 }
 
 func TestCampaignResign(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		e := newElection(t, c, p)
 
 		l := campaignNow(t, e, "alice")
-		kids := children(t, c, p)
+		kids := recipetest.Children(t, c, p)
 		require.Len(t, kids, 1)
 		assert.Equal(t, p+"/"+kids[0], l.Node())
 		assert.Regexp(t, latchNodeName, kids[0])
@@ -68,7 +52,7 @@ func TestCampaignResign(t *testing.T) {
 		assert.Equal(t, "alice", string(l.Value()))
 		assert.Equal(t, st.Czxid, l.Term(), "the term is the node's czxid")
 		assert.Equal(t, c.SessionID(), st.EphemeralOwner, "the node is ephemeral, of the session")
-		requireLeading(t, l, "after Campaign")
+		recipetest.RequireHeld(t, l, "after Campaign")
 
 		// A fenced write applies while leading.
 		_, err = c.Multi(ctx, l.Fence(), zk.CreateOp(p+"-data", []byte("1"), zk.ModePersistent))
@@ -76,8 +60,8 @@ func TestCampaignResign(t *testing.T) {
 		require.NoError(t, c.Delete(ctx, p+"-data", zk.AnyVersion))
 
 		require.NoError(t, l.Resign(ctx))
-		assert.Empty(t, children(t, c, p), "Resign deletes the node")
-		requireLost(t, l, "Lost closes on Resign")
+		assert.Empty(t, recipetest.Children(t, c, p), "Resign deletes the node")
+		recipetest.RequireLost(t, l, "Lost closes on Resign")
 		assert.ErrorIs(t, l.Err(), election.ErrNotLeader)
 		assert.ErrorIs(t, l.Resign(ctx), election.ErrNotLeader, "a second Resign")
 		assert.ErrorIs(t, e.Resign(ctx), election.ErrNotLeader, "the Election leads no more")
@@ -89,15 +73,15 @@ func TestCampaignResign(t *testing.T) {
 		assert.Greater(t, l2.Term(), l.Term())
 		require.NoError(t, e.Resign(ctx))
 		assert.ErrorIs(t, l2.Err(), election.ErrNotLeader)
-		assert.Empty(t, children(t, c, p))
+		assert.Empty(t, recipetest.Children(t, c, p))
 	})
 }
 
 func TestLeader(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c1, c2 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		e1, e2 := newElection(t, c1, p), newElection(t, c2, p)
 
 		_, err := e2.Leader(ctx)
@@ -109,22 +93,22 @@ func TestLeader(t *testing.T) {
 		assert.Equal(t, "one", string(got))
 
 		done := campaignAsync(ctx, e2, "two")
-		waitChildren(t, c1, p, 2)
+		recipetest.WaitChildren(t, c1, p, 2)
 		got, err = e1.Leader(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "one", string(got), "a waiting candidate does not lead")
 
 		require.NoError(t, l1.Resign(ctx))
-		r := awaitCampaign(t, done, "the second candidate")
-		require.NoError(t, r.err)
+		r := recipetest.Receive(t, done, "the second candidate")
+		require.NoError(t, r.Err)
 		got, err = e1.Leader(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "two", string(got))
 
-		require.NoError(t, r.l.Resign(ctx))
+		require.NoError(t, r.Value.Resign(ctx))
 		_, err = e1.Leader(ctx)
 		require.ErrorIs(t, err, election.ErrNoLeader, "after the last resigned")
-		assert.Empty(t, children(t, c1, p))
+		assert.Empty(t, recipetest.Children(t, c1, p))
 	})
 }
 
@@ -133,65 +117,65 @@ func TestLeader(t *testing.T) {
 func TestResignHandsOverQuickly(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		const n = 4
-		ctx := ctxFor(t, opTimeout)
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		p := recipetest.UniquePath(t)
 		var es []*election.Election
 		for range n {
-			es = append(es, newElection(t, dial(t, srv.Addr()), p))
+			es = append(es, newElection(t, recipetest.Dial(t, srv.Addr()), p))
 		}
-		obs := dial(t, srv.Addr())
+		obs := recipetest.Dial(t, srv.Addr())
 
 		l := campaignNow(t, es[0], "c0")
 		for i := 1; i < n; i++ {
 			done := campaignAsync(ctx, es[i], fmt.Sprintf("c%d", i))
-			waitChildren(t, obs, p, 2) // the next candidate waits behind the leader
+			recipetest.WaitChildren(t, obs, p, 2) // the next candidate waits behind the leader
 
 			start := time.Now()
 			require.NoError(t, l.Resign(ctx))
-			r := awaitCampaign(t, done, fmt.Sprintf("candidate %d", i))
+			r := recipetest.Receive(t, done, fmt.Sprintf("candidate %d", i))
 			took := time.Since(start)
-			require.NoError(t, r.err)
+			require.NoError(t, r.Err)
 			t.Logf("handover %d: %v", i, took)
 			assert.Less(t, took, handover, "handover %d took %v", i, took)
-			assert.Greater(t, r.l.Term(), l.Term())
-			l = r.l
+			assert.Greater(t, r.Value.Term(), l.Term())
+			l = r.Value
 		}
 		require.NoError(t, l.Resign(ctx))
-		assert.Empty(t, children(t, obs, p), "no orphan nodes")
+		assert.Empty(t, recipetest.Children(t, obs, p), "no orphan nodes")
 	})
 }
 
 func TestCampaignCancelRemovesNode(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c1, c2 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		l := campaignNow(t, newElection(t, c1, p), "leader")
 		e2 := newElection(t, c2, p)
 
 		wctx, cancel := context.WithCancel(ctx)
 		done := campaignAsync(wctx, e2, "waiter")
-		waitChildren(t, c1, p, 2)
+		recipetest.WaitChildren(t, c1, p, 2)
 		cancel()
-		r := awaitCampaign(t, done, "after its ctx was cancelled")
-		require.ErrorIs(t, r.err, context.Canceled)
-		assert.Nil(t, r.l)
-		assert.Equal(t, []string{path.Base(l.Node())}, children(t, c1, p), "the candidate's node is gone when Campaign returns")
+		r := recipetest.Receive(t, done, "after its ctx was cancelled")
+		require.ErrorIs(t, r.Err, context.Canceled)
+		assert.Nil(t, r.Value)
+		assert.Equal(t, []string{path.Base(l.Node())}, recipetest.Children(t, c1, p), "the candidate's node is gone when Campaign returns")
 
 		// A ctx that ended before Campaign sends nothing.
 		_, err := e2.Campaign(wctx, []byte("late"))
 		require.ErrorIs(t, err, context.Canceled)
-		assert.Len(t, children(t, c1, p), 1)
+		assert.Len(t, recipetest.Children(t, c1, p), 1)
 
 		// A deadline ends a campaign the same way.
 		dctx, dcancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		defer dcancel()
 		_, err = e2.Campaign(dctx, []byte("deadline"))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Len(t, children(t, c1, p), 1)
+		assert.Len(t, recipetest.Children(t, c1, p), 1)
 
 		require.NoError(t, l.Resign(ctx))
-		assert.Empty(t, children(t, c1, p))
+		assert.Empty(t, recipetest.Children(t, c1, p))
 	})
 }
 
@@ -213,12 +197,12 @@ func TestOneLeaderAtATime(t *testing.T) {
 			candidates = 5
 			rounds     = 4
 		)
-		ctx := ctxFor(t, 2*opTimeout)
-		p := uniquePath(t)
-		shared := dial(t, srv.Addr())
+		ctx := recipetest.Context(t, 2*recipetest.OpTimeout)
+		p := recipetest.UniquePath(t)
+		shared := recipetest.Dial(t, srv.Addr())
 		octx, stopObserving := context.WithCancel(ctx)
 		defer stopObserving()
-		events := newElection(t, dial(t, srv.Addr()), p).Observe(octx)
+		events := newElection(t, recipetest.Dial(t, srv.Addr()), p).Observe(octx)
 		observed := make(chan []election.LeaderEvent, 1)
 		go func() {
 			var seen []election.LeaderEvent
@@ -236,7 +220,7 @@ func TestOneLeaderAtATime(t *testing.T) {
 		for i := range candidates {
 			c := shared // two candidates share a session
 			if i >= 2 {
-				c = dial(t, srv.Addr())
+				c = recipetest.Dial(t, srv.Addr())
 			}
 			e := newElection(t, c, p)
 			wg.Add(1)
@@ -278,7 +262,7 @@ func TestOneLeaderAtATime(t *testing.T) {
 				cur.who, cur.term, prev.who, prev.term)
 			assert.Greater(t, cur.term, prev.term, "terms increase")
 		}
-		assert.Empty(t, children(t, shared, p), "no orphan nodes")
+		assert.Empty(t, recipetest.Children(t, shared, p), "no orphan nodes")
 
 		stopObserving()
 		seen := <-observed

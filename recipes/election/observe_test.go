@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/recipes/election"
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
@@ -27,10 +28,10 @@ func TestReasonString(t *testing.T) {
 // election and a new leader.
 func TestObserve(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		p := uniquePath(t)
-		admin := dial(t, srv.Addr())
-		ca, cb, cc := dial(t, srv.Addr()), dial(t, srv.Addr()), dial(t, srv.Addr())
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		p := recipetest.UniquePath(t)
+		admin := recipetest.Dial(t, srv.Addr())
+		ca, cb, cc := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
 		ea, eb, ec := newElection(t, ca, p), newElection(t, cb, p), newElection(t, cc, p)
 		octx, stop := context.WithCancel(ctx)
 		defer stop()
@@ -46,32 +47,32 @@ func TestObserve(t *testing.T) {
 		assert.Equal(t, election.LeaderEvent{Value: []byte("a"), Node: la.Node(), Term: la.Term()}, ev)
 
 		doneB := campaignAsync(ctx, eb, "b")
-		waitChildren(t, admin, p, 2)
+		recipetest.WaitChildren(t, admin, p, 2)
 		doneC := campaignAsync(ctx, ec, "c")
-		waitChildren(t, admin, p, 3)
+		recipetest.WaitChildren(t, admin, p, 3)
 
 		require.NoError(t, la.Resign(ctx))
-		rb := awaitCampaign(t, doneB, "b after a resigned")
-		require.NoError(t, rb.err)
+		rb := recipetest.Receive(t, doneB, "b after a resigned")
+		require.NoError(t, rb.Err)
 		ev = nextEvent(t, events, "b after a resigned")
-		assert.Equal(t, election.LeaderEvent{Value: []byte("b"), Node: rb.l.Node(), Term: rb.l.Term(), Reason: election.ReasonResigned}, ev)
+		assert.Equal(t, election.LeaderEvent{Value: []byte("b"), Node: rb.Value.Node(), Term: rb.Value.Term(), Reason: election.ReasonResigned}, ev)
 
-		require.NoError(t, admin.Delete(ctx, rb.l.Node(), zk.AnyVersion))
-		rc := awaitCampaign(t, doneC, "c after b's node was deleted")
-		require.NoError(t, rc.err)
+		require.NoError(t, admin.Delete(ctx, rb.Value.Node(), zk.AnyVersion))
+		rc := recipetest.Receive(t, doneC, "c after b's node was deleted")
+		require.NoError(t, rc.Err)
 		ev = nextEvent(t, events, "c after b's node was deleted")
-		assert.Equal(t, election.LeaderEvent{Value: []byte("c"), Node: rc.l.Node(), Term: rc.l.Term(), Reason: election.ReasonDeleted}, ev)
-		requireLost(t, rb.l, "b, whose node was deleted")
+		assert.Equal(t, election.LeaderEvent{Value: []byte("c"), Node: rc.Value.Node(), Term: rc.Value.Term(), Reason: election.ReasonDeleted}, ev)
+		recipetest.RequireLost(t, rb.Value, "b, whose node was deleted")
 
 		require.NoError(t, zktest.ExpireSession(ctx, srv.Addr(), cc.SessionID(), cc.SessionPassword()))
 		ev = nextEvent(t, events, "no leader after c's session expired")
 		assert.Equal(t, election.LeaderEvent{Reason: election.ReasonDeleted}, ev)
-		requireLost(t, rc.l, "c, whose session expired")
+		recipetest.RequireLost(t, rc.Value, "c, whose session expired")
 
 		ld := campaignNow(t, ea, "d")
 		ev = nextEvent(t, events, "a new leader after none")
 		assert.Equal(t, election.LeaderEvent{Value: []byte("d"), Node: ld.Node(), Term: ld.Term()}, ev)
-		assert.Greater(t, ld.Term(), rc.l.Term())
+		assert.Greater(t, ld.Term(), rc.Value.Term())
 
 		require.NoError(t, ld.Resign(ctx))
 		ev = nextEvent(t, events, "no leader after d resigned")
@@ -80,8 +81,8 @@ func TestObserve(t *testing.T) {
 		stop()
 		for range events { // drained until closed
 		}
-		_ = rb.l.Resign(ctx)
-		assert.Empty(t, children(t, admin, p), "no orphan nodes")
+		_ = rb.Value.Resign(ctx)
+		assert.Empty(t, recipetest.Children(t, admin, p), "no orphan nodes")
 	})
 }
 
@@ -89,9 +90,9 @@ func TestObserve(t *testing.T) {
 // says so in a last event before its channel closes.
 func TestObserveEndsWithSession(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		l := campaignNow(t, newElection(t, c, p), "x")
 		events := newElection(t, c, p).Observe(ctx)
 		ev := nextEvent(t, events, "the leader")
@@ -103,6 +104,6 @@ func TestObserveEndsWithSession(t *testing.T) {
 		assert.False(t, ev.HasLeader())
 		_, open := <-events
 		assert.False(t, open, "the channel is closed after the last event")
-		requireLost(t, l, "the leader, whose session was closed")
+		recipetest.RequireLost(t, l, "the leader, whose session was closed")
 	})
 }

@@ -1,6 +1,7 @@
 package lock_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -9,55 +10,148 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/recipes/lock"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
 
-// checker records every grant of a lock with its fencing token and hold
-// interval, and the violations of mutual exclusion it sees: two holders at
-// once, or a token not larger than the one before.
-type checker struct {
-	mu        sync.Mutex // guards the fields below
-	holder    int        // the contender holding, or -1
-	lastToken int64
-	grants    map[int]int // contender → grants
-	order     []int       // contenders in grant order
-	problems  []string
+// rules judge the grants of a lock or a lease as contenders report them,
+// and say what violates them. A contention calls them one at a time.
+type rules interface {
+	// enter judges the grant of token to contender id.
+	enter(id int, token int64) (violations []string)
+	// exit judges contender id's end of holding, before its release.
+	exit(id int) (violations []string)
 }
 
-func newChecker() *checker { return &checker{holder: -1, grants: make(map[int]int)} }
+// contention records the grants of contenders, the violations of its
+// rules, and the failures the contenders' goroutines saw (which must not
+// fail the test themselves).
+type contention struct {
+	mu       sync.Mutex // guards the fields below
+	rules    rules
+	grants   map[int]int // contender → grants
+	problems []string
+}
 
-// enter records that contender id was granted the lock with token.
-func (c *checker) enter(id int, token int64) {
+func newContention(r rules) *contention {
+	return &contention{rules: r, grants: make(map[int]int)}
+}
+
+// enter records that contender id was granted with token.
+func (c *contention) enter(id int, token int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.holder >= 0 {
-		c.problems = append(c.problems, fmt.Sprintf("contender %d granted while %d holds", id, c.holder))
-	}
-	if token <= c.lastToken {
-		c.problems = append(c.problems, fmt.Sprintf("contender %d got token %d after %d", id, token, c.lastToken))
-	}
-	c.holder, c.lastToken = id, token
+	c.problems = append(c.problems, c.rules.enter(id, token)...)
 	c.grants[id]++
-	c.order = append(c.order, id)
 }
 
-// exit records that contender id stopped holding, before its Unlock.
-func (c *checker) exit(id int) {
+// exit records that contender id stopped holding, before its release.
+func (c *contention) exit(id int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.holder != id {
-		c.problems = append(c.problems, fmt.Sprintf("contender %d released while %d holds", id, c.holder))
-	}
-	c.holder = -1
+	c.problems = append(c.problems, c.rules.exit(id)...)
 }
 
 // problem records a failure seen by a contender's goroutine.
-func (c *checker) problem(format string, args ...any) {
+func (c *contention) problem(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// grant is what a contender was granted: a Hold or a Lease.
+type grant struct {
+	token   int64
+	err     func() error
+	release func(context.Context) error
+}
+
+// holdGrant is the grant of a Lock's result.
+func holdGrant(h *lock.Hold, err error) (grant, error) {
+	if err != nil {
+		return grant{}, err
+	}
+	return grant{h.Token(), h.Err, h.Unlock}, nil
+}
+
+// leaseGrant is the grant of an Acquire's result.
+func leaseGrant(l *lock.Lease, err error) (grant, error) {
+	if err != nil {
+		return grant{}, err
+	}
+	return grant{l.Token(), l.Err, l.Release}, nil
+}
+
+// run starts contenders 0 to n-1 at once. Each is granted rounds times by
+// take, holds for hold (so that overlapping holders would be seen), checks
+// that its grant is not lost, and releases it; a contender whose take or
+// release fails records the problem and stops. run returns when they all
+// have, and then requires that no problem was seen and that each was
+// granted rounds times.
+func (c *contention) run(t *testing.T, ctx context.Context, n, rounds int, hold time.Duration, take func(ctx context.Context, id int) (grant, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for id := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range rounds {
+				g, err := take(ctx, id)
+				if err != nil {
+					c.problem("contender %d: take: %v", id, err)
+					return
+				}
+				c.enter(id, g.token)
+				time.Sleep(hold)
+				if err := g.err(); err != nil {
+					c.problem("contender %d: lost: %v", id, err)
+				}
+				c.exit(id)
+				if err := g.release(ctx); err != nil {
+					c.problem("contender %d: release: %v", id, err)
+					return
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	require.Empty(t, c.problems)
+	for id := range n {
+		assert.Equal(t, rounds, c.grants[id], "grants of contender %d", id)
+	}
+}
+
+// exclusive is the rule of a Mutex: one holder at a time, and every
+// token larger than the one before.
+type exclusive struct {
+	holder    int // the contender holding, or -1
+	lastToken int64
+}
+
+func newExclusive() *exclusive { return &exclusive{holder: -1} }
+
+func (r *exclusive) enter(id int, token int64) (violations []string) {
+	if r.holder >= 0 {
+		violations = append(violations, fmt.Sprintf("contender %d granted while %d holds", id, r.holder))
+	}
+	if token <= r.lastToken {
+		violations = append(violations, fmt.Sprintf("contender %d got token %d after %d", id, token, r.lastToken))
+	}
+	r.holder, r.lastToken = id, token
+	return violations
+}
+
+func (r *exclusive) exit(id int) (violations []string) {
+	if r.holder != id {
+		violations = append(violations, fmt.Sprintf("contender %d released while %d holds", id, r.holder))
+	}
+	r.holder = -1
+	return violations
 }
 
 func TestManyContenders(t *testing.T) {
@@ -67,70 +161,36 @@ func TestManyContenders(t *testing.T) {
 			perSession = 3 // goroutines sharing one Mutex
 			rounds     = 3
 		)
-		p := uniquePath(t)
-		ctx := ctxFor(t, 2*opTimeout)
+		p := recipetest.UniquePath(t)
+		ctx := recipetest.Context(t, 2*recipetest.OpTimeout)
 		conns := make([]*zk.Conn, sessions)
 		mutexes := make([]*lock.Mutex, sessions)
 		for i := range conns {
-			conns[i] = dial(t, srv.Addr())
+			conns[i] = recipetest.Dial(t, srv.Addr())
 			mutexes[i] = newMutex(t, conns[i], p)
 		}
-		chk := newChecker()
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for id := range sessions * perSession {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				m := mutexes[id%sessions]
-				<-start
-				for range rounds {
-					h, err := m.Lock(ctx)
-					if err != nil {
-						chk.problem("contender %d: lock: %v", id, err)
-						return
-					}
-					chk.enter(id, h.Token())
-					// Hold a little, so that overlapping holders would
-					// be seen.
-					time.Sleep(2 * time.Millisecond)
-					if err := h.Err(); err != nil {
-						chk.problem("contender %d: hold lost: %v", id, err)
-					}
-					chk.exit(id)
-					if err := h.Unlock(ctx); err != nil {
-						chk.problem("contender %d: unlock: %v", id, err)
-						return
-					}
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.Empty(t, chk.problems)
-		for id := range sessions * perSession {
-			assert.Equal(t, rounds, chk.grants[id], "grants of contender %d", id)
-		}
-		assert.Empty(t, children(t, conns[0], p), "no orphan nodes")
+		newContention(newExclusive()).run(t, ctx, sessions*perSession, rounds, 2*time.Millisecond,
+			func(ctx context.Context, id int) (grant, error) { return holdGrant(mutexes[id%sessions].Lock(ctx)) })
+		assert.Empty(t, recipetest.Children(t, conns[0], p), "no orphan nodes")
 	})
 }
 
 func TestHerdFreeFIFO(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		const waiters = 5
-		ctx := ctxFor(t, 2*opTimeout)
-		p := uniquePath(t)
-		holderConn := dial(t, srv.Addr())
+		ctx := recipetest.Context(t, 2*recipetest.OpTimeout)
+		p := recipetest.UniquePath(t)
+		holderConn := recipetest.Dial(t, srv.Addr())
 		first := lockNow(t, newMutex(t, holderConn, p))
 
 		// Each waiter has its own session, so that the watch events it
 		// receives can be counted. They queue up in a known order.
-		chk := newChecker()
+		chk := newContention(newExclusive())
 		conns := make([]*zk.Conn, waiters)
 		granted := make(chan int, waiters)
 		var wg sync.WaitGroup
 		for i := range waiters {
-			conns[i] = dial(t, srv.Addr())
+			conns[i] = recipetest.Dial(t, srv.Addr())
 			m := newMutex(t, conns[i], p)
 			wg.Add(1)
 			go func() {
@@ -148,7 +208,7 @@ func TestHerdFreeFIFO(t *testing.T) {
 					chk.problem("waiter %d: unlock: %v", i, err)
 				}
 			}()
-			waitChildren(t, holderConn, p, i+2)
+			recipetest.WaitChildren(t, holderConn, p, i+2)
 		}
 		before := make([]uint64, waiters)
 		for i, c := range conns {
@@ -170,6 +230,6 @@ func TestHerdFreeFIFO(t *testing.T) {
 			// wake every waiter at every release.
 			assert.LessOrEqual(t, c.Stats().Events-before[i], uint64(2), "watch events of waiter %d", i)
 		}
-		assert.Empty(t, children(t, holderConn, p))
+		assert.Empty(t, recipetest.Children(t, holderConn, p))
 	})
 }

@@ -1,8 +1,7 @@
 package lock_test
 
 import (
-	"strings"
-	"sync/atomic"
+	"context"
 	"testing"
 	"time"
 
@@ -10,39 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/internal/wire"
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/recipes/lock"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
-	"github.com/coordkit/coordkit/zkserver"
 )
-
-// suspendTimeout is the session timeout of tests that suspend a
-// connection: long enough that a reconnection right after the client
-// declared the connection dead (after two thirds of it) finds the session
-// alive on a busy machine.
-const suspendTimeout = 9 * time.Second
-
-// dialSuspendable opens a session through px whose connections can be cut
-// and restored within the session's lifetime: a connection attempt made
-// while px drops everything gives up after a second, not the session
-// timeout.
-func dialSuspendable(t *testing.T, px *zktest.Proxy) *zk.Conn {
-	return dial(t, px.Addr(), zk.WithSessionTimeout(suspendTimeout), zk.WithConnectTimeout(time.Second))
-}
-
-// lockResult is what a Lock in a goroutine returned.
-type lockResult struct {
-	h   *lock.Hold
-	err error
-}
 
 func TestLostCreateFindsOwnNode(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		px := zktest.NewProxy(t, srv.Addr())
-		c := dial(t, px.Addr(), zk.WithConnectTimeout(time.Second))
-		obs := dial(t, srv.Addr())
-		p := uniquePath(t)
+		c := recipetest.Dial(t, px.Addr(), zk.WithConnectTimeout(time.Second))
+		obs := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		m := newMutex(t, c, p)
 		h := lockNow(t, m) // creates the directory
 		require.NoError(t, h.Unlock(ctx))
@@ -54,53 +33,23 @@ func TestLostCreateFindsOwnNode(t *testing.T) {
 		// do not come back. Then the connection breaks: the create's
 		// outcome is unknown to the client.
 		px.DropReplies()
-		done := make(chan lockResult, 1)
-		go func() {
-			h, err := m.Lock(ctx)
-			done <- lockResult{h, err}
-		}()
-		created := waitChildren(t, obs, p, 1)
+		done := recipetest.Go(ctx, m.Lock)
+		created := recipetest.WaitChildren(t, obs, p, 1)
 		px.Reset()
 		px.Pass()
 
-		var r lockResult
-		select {
-		case r = <-done:
-		case <-time.After(eventTimeout):
-			require.FailNow(t, "Lock did not return after the connection came back")
-		}
-		require.NoError(t, r.err)
-		assert.Equal(t, p+"/"+created[0], r.h.Node(), "Lock kept the node the lost create made")
-		assert.Equal(t, created, children(t, obs, p), "no second node")
+		h = recipetest.Granted(t, done, "Lock after the connection came back")
+		assert.Equal(t, p+"/"+created[0], h.Node(), "Lock kept the node the lost create made")
+		assert.Equal(t, created, recipetest.Children(t, obs, p), "no second node")
 		assert.GreaterOrEqual(t, c.Stats().Reconnects, uint64(1))
-		st, ok, err := obs.Exists(ctx, r.h.Node())
+		st, ok, err := obs.Exists(ctx, h.Node())
 		require.NoError(t, err)
 		require.True(t, ok)
-		assert.Equal(t, st.Czxid, r.h.Token())
+		assert.Equal(t, st.Czxid, h.Token())
 
-		require.NoError(t, r.h.Unlock(ctx))
-		assert.Empty(t, children(t, obs, p))
+		require.NoError(t, h.Unlock(ctx))
+		assert.Empty(t, recipetest.Children(t, obs, p))
 	})
-}
-
-// TestDroppedCreateReply uses the embedded server's hook to drop the reply
-// of exactly the create, after the server applied it.
-func TestDroppedCreateReply(t *testing.T) {
-	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	c := dial(t, srv.Addr())
-	p := uniquePath(t)
-	var dropped atomic.Bool
-	srv.SetHook(func(r zkserver.Request) zkserver.Action {
-		drop := r.Op == int32(wire.OpCreate2) && strings.HasPrefix(r.Path, p+"/_c_") && dropped.CompareAndSwap(false, true)
-		return zkserver.Action{DropReply: drop}
-	})
-	h := lockNow(t, newMutex(t, c, p))
-	require.True(t, dropped.Load(), "the create's reply was dropped")
-	assert.Equal(t, []string{base(h.Node())}, children(t, c, p), "one node, the one the lost create made")
-	assert.GreaterOrEqual(t, c.Stats().Reconnects, uint64(1))
-	require.NoError(t, h.Unlock(ctx))
-	assert.Empty(t, children(t, c, p))
 }
 
 // TestDroppedUnlockReply uses the embedded server's hook to drop the reply
@@ -109,21 +58,17 @@ func TestDroppedCreateReply(t *testing.T) {
 // Unlock ran is no loss.
 func TestDroppedUnlockReply(t *testing.T) {
 	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	c := dial(t, srv.Addr())
-	p := uniquePath(t)
-	var dropped atomic.Bool
-	srv.SetHook(func(r zkserver.Request) zkserver.Action {
-		drop := r.Op == int32(wire.OpDelete) && strings.HasPrefix(r.Path, p+"/_c_") && dropped.CompareAndSwap(false, true)
-		return zkserver.Action{DropReply: drop}
-	})
+	ctx := recipetest.Context(t, recipetest.OpTimeout)
+	c := recipetest.Dial(t, srv.Addr())
+	p := recipetest.UniquePath(t)
+	dropped := recipetest.DropFirstReplies(srv, p+"/_c_", wire.OpDelete)
 	h := lockNow(t, newMutex(t, c, p))
 	require.NoError(t, h.Unlock(ctx))
-	require.True(t, dropped.Load(), "the delete's reply was dropped")
-	requireLost(t, h, "after Unlock")
+	require.True(t, dropped.Dropped(wire.OpDelete), "the delete's reply was dropped")
+	recipetest.RequireLost(t, h, "after Unlock")
 	require.ErrorIs(t, h.Err(), lock.ErrNotHeld)
 	assert.NotErrorIs(t, h.Err(), lock.ErrLost)
-	assert.Empty(t, children(t, c, p))
+	assert.Empty(t, recipetest.Children(t, c, p))
 	assert.GreaterOrEqual(t, c.Stats().Reconnects, uint64(1))
 }
 
@@ -141,14 +86,14 @@ func TestLostOnSessionExpiry(t *testing.T) {
 			{"ignoring suspension", []lock.Option{lock.WithIgnoreSuspension()}, zk.ErrSessionExpired},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ctx := ctxFor(t, opTimeout)
-				c := dial(t, srv.Addr())
-				other := dial(t, srv.Addr())
-				p := uniquePath(t)
+				ctx := recipetest.Context(t, recipetest.OpTimeout)
+				c := recipetest.Dial(t, srv.Addr())
+				other := recipetest.Dial(t, srv.Addr())
+				p := recipetest.UniquePath(t)
 				h := lockNow(t, newMutex(t, c, p, tc.opts...))
 
 				require.NoError(t, zktest.ExpireSession(ctx, srv.Addr(), c.SessionID(), c.SessionPassword()))
-				requireLost(t, h, "after the session expired")
+				recipetest.RequireLost(t, h, "after the session expired")
 				require.ErrorIs(t, h.Err(), lock.ErrLost)
 				if tc.cause != nil {
 					require.ErrorIs(t, h.Err(), tc.cause)
@@ -157,120 +102,85 @@ func TestLostOnSessionExpiry(t *testing.T) {
 
 				err := h.Unlock(ctx)
 				require.ErrorIs(t, err, lock.ErrLost, "Unlock reports the loss")
-				assert.Equal(t, []string{base(h2.Node())}, children(t, other, p), "the next holder's node stays")
+				assert.Equal(t, []string{base(h2.Node())}, recipetest.Children(t, other, p), "the next holder's node stays")
 				require.NoError(t, h2.Unlock(ctx))
 			})
 		}
 	})
 }
 
+// mutexRecipe is a Mutex, for the scenarios every recipe must pass.
+var mutexRecipe = recipetest.Recipe{
+	Take: func(t *testing.T, c *zk.Conn, p string) (recipetest.Grant, func(context.Context) error) {
+		h := lockNow(t, newMutex(t, c, p))
+		return h, h.Unlock
+	},
+	ErrLost:        lock.ErrLost,
+	ErrSuspended:   lock.ErrSuspended,
+	ErrNodeDeleted: lock.ErrNodeDeleted,
+}
+
 func TestLostOnNodeDeletion(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		admin := dial(t, srv.Addr())
-		p := uniquePath(t)
-		h := lockNow(t, newMutex(t, c, p))
-
-		require.NoError(t, admin.Delete(ctx, h.Node(), zk.AnyVersion))
-		requireLost(t, h, "after its node was deleted")
-		require.ErrorIs(t, h.Err(), lock.ErrLost)
-		require.ErrorIs(t, h.Err(), lock.ErrNodeDeleted)
-
-		// Another contender takes the lock; the first one's Unlock must
-		// not touch its node.
-		h2 := lockNow(t, newMutex(t, admin, p))
-		err := h.Unlock(ctx)
-		require.ErrorIs(t, err, lock.ErrLost)
-		require.ErrorIs(t, err, lock.ErrNodeDeleted)
-		assert.Equal(t, []string{base(h2.Node())}, children(t, c, p))
-		requireHeld(t, h2, "the next holder")
-		require.NoError(t, h2.Unlock(ctx))
+		recipetest.LostOnNodeDeletion(t, srv, mutexRecipe)
 	})
 }
 
 func TestLostOnSuspension(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		px := zktest.NewProxy(t, srv.Addr())
-		c := dialSuspendable(t, px)
-		obs := dial(t, srv.Addr())
-		p := uniquePath(t)
-		h := lockNow(t, newMutex(t, c, p))
-		states := c.StateEvents(t.Context())
-
-		// A partition: the client declares the connection dead after
-		// two thirds of the session timeout, and the hold is lost then,
-		// while the server still keeps the session and its node.
-		start := time.Now()
-		px.Blackhole()
-		requireLost(t, h, "while the connection is black-holed")
-		lostAfter := time.Since(start)
-		require.ErrorIs(t, h.Err(), lock.ErrLost)
-		require.ErrorIs(t, h.Err(), lock.ErrSuspended)
-		_, ok, err := obs.Exists(ctx, h.Node())
-		require.NoError(t, err)
-		assert.True(t, ok, "the server had not expired the session when the holder learned of the loss (after %v)", lostAfter)
-		assert.Less(t, lostAfter, c.SessionTimeout(), "lost before the session timeout")
-
-		// The connection comes back in time: the session lives on, and
-		// Unlock deletes the node it left behind while reporting the loss.
-		px.Pass()
-		waitState(t, states, zk.EventReconnected)
-		require.ErrorIs(t, h.Unlock(ctx), lock.ErrLost)
-		assert.Empty(t, children(t, obs, p), "Unlock removed the node of the lost hold")
+		recipetest.LostOnSuspension(t, srv, mutexRecipe)
 	})
 }
 
 func TestSuspensionPolicies(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		t.Run("grace rides out a reset", func(t *testing.T) {
-			ctx := ctxFor(t, opTimeout)
+			ctx := recipetest.Context(t, recipetest.OpTimeout)
 			px := zktest.NewProxy(t, srv.Addr())
-			c := dialSuspendable(t, px)
-			p := uniquePath(t)
+			c := recipetest.DialSuspendable(t, px)
+			p := recipetest.UniquePath(t)
 			h := lockNow(t, newMutex(t, c, p, lock.WithSuspendGrace(time.Hour))) // clamped to T/6
 			states := c.StateEvents(t.Context())
 			px.Reset()
-			waitState(t, states, zk.EventDisconnected)
-			waitState(t, states, zk.EventReconnected)
-			requireHeld(t, h, "after a reconnection within the grace")
+			recipetest.WaitState(t, states, zk.EventDisconnected)
+			recipetest.WaitState(t, states, zk.EventReconnected)
+			recipetest.RequireHeld(t, h, "after a reconnection within the grace")
 			_, err := h.Multi(ctx)
 			require.NoError(t, err, "the fence still passes")
 			require.NoError(t, h.Unlock(ctx))
 		})
 		t.Run("grace ends", func(t *testing.T) {
-			ctx := ctxFor(t, opTimeout)
+			ctx := recipetest.Context(t, recipetest.OpTimeout)
 			px := zktest.NewProxy(t, srv.Addr())
-			c := dialSuspendable(t, px)
-			p := uniquePath(t)
+			c := recipetest.DialSuspendable(t, px)
+			p := recipetest.UniquePath(t)
 			h := lockNow(t, newMutex(t, c, p, lock.WithSuspendGrace(time.Hour)))
 			states := c.StateEvents(t.Context())
 			px.Refuse() // new connections are closed at once
 			px.Reset()
-			waitState(t, states, zk.EventDisconnected)
+			recipetest.WaitState(t, states, zk.EventDisconnected)
 			suspended := time.Now()
-			requireLost(t, h, "after the grace")
+			recipetest.RequireLost(t, h, "after the grace")
 			assert.GreaterOrEqual(t, time.Since(suspended), c.SessionTimeout()/6-100*time.Millisecond, "lost after the clamped grace")
 			require.ErrorIs(t, h.Err(), lock.ErrSuspended)
 			px.Pass()
-			waitState(t, states, zk.EventReconnected)
+			recipetest.WaitState(t, states, zk.EventReconnected)
 			require.ErrorIs(t, h.Unlock(ctx), lock.ErrLost)
-			assert.Empty(t, children(t, c, p))
+			assert.Empty(t, recipetest.Children(t, c, p))
 		})
 		t.Run("ignored", func(t *testing.T) {
-			ctx := ctxFor(t, opTimeout)
+			ctx := recipetest.Context(t, recipetest.OpTimeout)
 			px := zktest.NewProxy(t, srv.Addr())
-			c := dialSuspendable(t, px)
-			p := uniquePath(t)
+			c := recipetest.DialSuspendable(t, px)
+			p := recipetest.UniquePath(t)
 			h := lockNow(t, newMutex(t, c, p, lock.WithIgnoreSuspension()))
 			states := c.StateEvents(t.Context())
 			px.Blackhole()
-			waitState(t, states, zk.EventDisconnected)
-			requireHeld(t, h, "while suspended")
+			recipetest.WaitState(t, states, zk.EventDisconnected)
+			recipetest.RequireHeld(t, h, "while suspended")
 			px.Pass()
-			waitState(t, states, zk.EventReconnected)
-			requireHeld(t, h, "after the reconnection")
+			recipetest.WaitState(t, states, zk.EventReconnected)
+			recipetest.RequireHeld(t, h, "after the reconnection")
 			require.NoError(t, h.Unlock(ctx))
 		})
 	})
@@ -278,9 +188,9 @@ func TestSuspensionPolicies(t *testing.T) {
 
 func TestFencedMulti(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		data := p + "-data"
 		_, err := c.Create(ctx, data, []byte("v0"), zk.ModePersistent)
 		require.NoError(t, err)
@@ -309,7 +219,7 @@ func TestFencedMulti(t *testing.T) {
 		require.NoError(t, c.Delete(ctx, h.Node(), zk.AnyVersion))
 		_, err = c.Multi(ctx, h.Fence(), zk.SetOp(data, []byte("stale"), zk.AnyVersion))
 		require.ErrorIs(t, err, zk.ErrNoNode)
-		requireLost(t, h, "after its node was deleted")
+		recipetest.RequireLost(t, h, "after its node was deleted")
 		_, err = h.Multi(ctx, zk.SetOp(data, []byte("stale"), zk.AnyVersion))
 		require.ErrorIs(t, err, lock.ErrLost)
 		got, _, err := c.Get(ctx, data)

@@ -3,6 +3,7 @@ package lock_test
 import (
 	"context"
 	"errors"
+	"path"
 	"regexp"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/recipes/lock"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
@@ -19,43 +21,29 @@ import (
 // InterProcessMutex name.
 var lockNodeName = regexp.MustCompile(`^_c_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-lock-[0-9]{10}$`)
 
+// badOptions are options every constructor of the package rejects.
+var badOptions = []recipetest.BadOption[lock.Option]{
+	{Name: "negative grace", Option: lock.WithSuspendGrace(-time.Second)},
+	{Name: "empty ACL", Option: lock.WithACL(nil)},
+	{Name: "zero cleanup", Option: lock.WithCleanupTimeout(0)},
+	{Name: "negative cleanup", Option: lock.WithCleanupTimeout(-1)},
+}
+
 func TestNewValidates(t *testing.T) {
-	// A Conn that never dialed is enough: New does not contact the server.
-	c := &zk.Conn{}
-	for _, tc := range []struct {
-		name string
-		conn *zk.Conn
-		path string
-		opts []lock.Option
-	}{
-		{"nil conn", nil, "/l", nil},
-		{"relative path", c, "l", nil},
-		{"trailing slash", c, "/l/", nil},
-		{"negative grace", c, "/l", []lock.Option{lock.WithSuspendGrace(-time.Second)}},
-		{"empty ACL", c, "/l", []lock.Option{lock.WithACL(nil)}},
-		{"zero cleanup", c, "/l", []lock.Option{lock.WithCleanupTimeout(0)}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := lock.New(tc.conn, tc.path, tc.opts...)
-			assert.Error(t, err)
-			assert.Nil(t, m)
-		})
-	}
-	m, err := lock.New(c, "/l", lock.WithSuspendGrace(time.Second), lock.WithCleanupTimeout(time.Second),
+	recipetest.RequireNewValidates(t, lock.New, badOptions,
+		lock.WithSuspendGrace(time.Second), lock.WithCleanupTimeout(time.Second),
 		lock.WithACL(zk.OpenACL), lock.WithData([]byte("x")), lock.WithIgnoreSuspension())
-	require.NoError(t, err)
-	assert.Equal(t, "/l", m.Path())
 }
 
 func TestLockUnlock(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		m := newMutex(t, c, p, lock.WithData([]byte("me")))
 
 		h := lockNow(t, m)
-		kids := children(t, c, p)
+		kids := recipetest.Children(t, c, p)
 		require.Len(t, kids, 1)
 		assert.Equal(t, p+"/"+kids[0], h.Node())
 		assert.Regexp(t, lockNodeName, kids[0])
@@ -64,11 +52,11 @@ func TestLockUnlock(t *testing.T) {
 		assert.Equal(t, "me", string(data))
 		assert.Equal(t, st.Czxid, h.Token(), "the token is the node's czxid")
 		assert.Equal(t, c.SessionID(), st.EphemeralOwner, "the node is ephemeral, of the session")
-		requireHeld(t, h, "after Lock")
+		recipetest.RequireHeld(t, h, "after Lock")
 
 		require.NoError(t, h.Unlock(ctx))
-		assert.Empty(t, children(t, c, p), "Unlock deletes the node")
-		requireLost(t, h, "Lost closes on Unlock")
+		assert.Empty(t, recipetest.Children(t, c, p), "Unlock deletes the node")
+		recipetest.RequireLost(t, h, "Lost closes on Unlock")
 		assert.ErrorIs(t, h.Err(), lock.ErrNotHeld)
 		assert.ErrorIs(t, h.Unlock(ctx), lock.ErrNotHeld, "a second Unlock")
 		assert.ErrorIs(t, m.Unlock(ctx), lock.ErrNotHeld, "the Mutex holds nothing")
@@ -78,22 +66,22 @@ func TestLockUnlock(t *testing.T) {
 		assert.Greater(t, h2.Token(), h.Token())
 		require.NoError(t, m.Unlock(ctx))
 		assert.ErrorIs(t, h2.Err(), lock.ErrNotHeld)
-		assert.Empty(t, children(t, c, p))
+		assert.Empty(t, recipetest.Children(t, c, p))
 	})
 }
 
 func TestTryLock(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c1, c2 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		m1, m2 := newMutex(t, c1, p), newMutex(t, c2, p)
 
 		h1, err := m1.TryLock(ctx)
 		require.NoError(t, err, "free")
 		_, err = m2.TryLock(ctx)
 		require.ErrorIs(t, err, lock.ErrLocked, "busy")
-		assert.Equal(t, []string{base(h1.Node())}, children(t, c1, p), "a busy TryLock leaves no node")
+		assert.Equal(t, []string{base(h1.Node())}, recipetest.Children(t, c1, p), "a busy TryLock leaves no node")
 		_, err = m1.TryLock(ctx)
 		require.ErrorIs(t, err, lock.ErrLocked, "not reentrant")
 
@@ -102,56 +90,75 @@ func TestTryLock(t *testing.T) {
 		require.NoError(t, err, "free again")
 		assert.Greater(t, h2.Token(), h1.Token())
 		require.NoError(t, h2.Unlock(ctx))
-		assert.Empty(t, children(t, c1, p))
+		assert.Empty(t, recipetest.Children(t, c1, p))
 	})
 }
 
+// TestLockCancelRemovesNode checks that a wait for a held lock removes its
+// node when its ctx is cancelled, and sends nothing when its ctx ended
+// before it began; a deadline ends a wait the same way. The waits of a
+// Mutex and of an RWMutex's readers and writers are one locker's: one
+// table.
 func TestLockCancelRemovesNode(t *testing.T) {
+	type lockFunc = func(context.Context) (*lock.Hold, error)
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
-		h := lockNow(t, newMutex(t, c1, p))
-		m2 := newMutex(t, c2, p)
+		for _, tc := range []struct {
+			name string
+			// hold and wait make a Mutex or an RWMutex on p through c: the
+			// holder's Lock and the waiter's.
+			hold, wait func(t *testing.T, c *zk.Conn, p string) lockFunc
+		}{
+			{"mutex",
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newMutex(t, c, p).Lock },
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newMutex(t, c, p).Lock }},
+			{"rwmutex reader",
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newRWMutex(t, c, p).Lock },
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newRWMutex(t, c, p).RLock }},
+			{"rwmutex writer",
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newRWMutex(t, c, p).Lock },
+				func(t *testing.T, c *zk.Conn, p string) lockFunc { return newRWMutex(t, c, p).Lock }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := recipetest.Context(t, recipetest.OpTimeout)
+				c1, c2 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+				p := recipetest.UniquePath(t)
+				h, err := tc.hold(t, c1, p)(ctx)
+				require.NoError(t, err)
+				require.NoError(t, h.Err())
+				wait := tc.wait(t, c2, p)
 
-		wctx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() {
-			_, err := m2.Lock(wctx)
-			done <- err
-		}()
-		waitChildren(t, c1, p, 2)
-		cancel()
-		select {
-		case err := <-done:
-			require.ErrorIs(t, err, context.Canceled)
-		case <-time.After(eventTimeout):
-			require.FailNow(t, "Lock did not return after its ctx was cancelled")
+				wctx, cancel := context.WithCancel(ctx)
+				done := recipetest.Go(wctx, wait)
+				recipetest.WaitChildren(t, c1, p, 2)
+				cancel()
+				r := recipetest.Receive(t, done, "the wait after its ctx was cancelled")
+				require.ErrorIs(t, r.Err, context.Canceled)
+				assert.Equal(t, []string{base(h.Node())}, recipetest.Children(t, c1, p), "the waiter's node is gone when it returns")
+
+				// A ctx that ended before the wait sends nothing.
+				_, err = wait(wctx)
+				require.ErrorIs(t, err, context.Canceled)
+				assert.Len(t, recipetest.Children(t, c1, p), 1)
+
+				// A deadline ends a wait the same way.
+				dctx, dcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+				defer dcancel()
+				_, err = wait(dctx)
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.Len(t, recipetest.Children(t, c1, p), 1)
+
+				require.NoError(t, h.Unlock(ctx))
+				assert.Empty(t, recipetest.Children(t, c1, p))
+			})
 		}
-		assert.Equal(t, []string{base(h.Node())}, children(t, c1, p), "the waiter's node is gone when Lock returns")
-
-		// A ctx that ended before Lock sends nothing.
-		_, err := m2.Lock(wctx)
-		require.ErrorIs(t, err, context.Canceled)
-		assert.Len(t, children(t, c1, p), 1)
-
-		// A deadline ends a wait the same way.
-		dctx, dcancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		defer dcancel()
-		_, err = m2.Lock(dctx)
-		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Len(t, children(t, c1, p), 1)
-
-		require.NoError(t, h.Unlock(ctx))
-		assert.Empty(t, children(t, c1, p))
 	})
 }
 
 func TestForeignChildren(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		m := newMutex(t, c, p)
 		h := lockNow(t, m) // creates the directory
 		require.NoError(t, h.Unlock(ctx))
@@ -186,9 +193,9 @@ func TestForeignChildren(t *testing.T) {
 
 func TestTokenIncreasesAcrossRecreatedDirectory(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		m := newMutex(t, c, p)
 		var last int64
 		for i := range 3 {
@@ -212,11 +219,11 @@ func TestTokenIncreasesAcrossRecreatedDirectory(t *testing.T) {
 func TestUncontendedRoundTrips(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		const delay = 150 * time.Millisecond // each way: a round trip is 2×delay
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		px := zktest.NewProxy(t, srv.Addr())
-		c := dial(t, px.Addr())
-		p := uniquePath(t)
-		_, err := c.Create(ctx, "/locktest", nil, zk.ModePersistent)
+		c := recipetest.Dial(t, px.Addr())
+		p := recipetest.UniquePath(t)
+		_, err := c.Create(ctx, path.Dir(p), nil, zk.ModePersistent)
 		if !errors.Is(err, zk.ErrNodeExists) {
 			require.NoError(t, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/internal/wire"
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/recipes/lock"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
@@ -75,9 +76,9 @@ func count(ops []wire.OpCode, op wire.OpCode) int {
 // the node: one request more.
 func TestUncontendedRequests(t *testing.T) {
 	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	c := dial(t, srv.Addr())
-	p := uniquePath(t)
+	ctx := recipetest.Context(t, recipetest.OpTimeout)
+	c := recipetest.Dial(t, srv.Addr())
+	p := recipetest.UniquePath(t)
 	m := newMutex(t, c, p)
 	require.NoError(t, lockNow(t, m).Unlock(ctx), "warm-up: creates the directory")
 
@@ -91,7 +92,7 @@ func TestUncontendedRequests(t *testing.T) {
 
 	h, err := m.Lock(ctx)
 	require.NoError(t, err)
-	requireHeld(t, h, "asked")
+	recipetest.RequireHeld(t, h, "asked")
 	select {
 	case r := <-log.seen:
 		assert.Equal(t, h.Node(), r.Path, "the watch is on the hold's node")
@@ -109,10 +110,10 @@ func TestUncontendedRequests(t *testing.T) {
 // to Lost set.
 func TestLostOnNodeDeletionWhileWatched(t *testing.T) {
 	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	c := dial(t, srv.Addr())
-	admin := dial(t, srv.Addr())
-	p := uniquePath(t)
+	ctx := recipetest.Context(t, recipetest.OpTimeout)
+	c := recipetest.Dial(t, srv.Addr())
+	admin := recipetest.Dial(t, srv.Addr())
+	p := recipetest.UniquePath(t)
 	log := logRequests(srv, p, wire.OpExists)
 	h, err := newMutex(t, c, p).Lock(ctx)
 	require.NoError(t, err)
@@ -144,14 +145,14 @@ func TestLostOnNodeDeletionWhileWatched(t *testing.T) {
 // about its hold is noticed by the first call to Lost.
 func TestLostOnNodeDeletionBeforeAsked(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		admin := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		admin := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		h, err := newMutex(t, c, p).Lock(ctx)
 		require.NoError(t, err)
 		require.NoError(t, admin.Delete(ctx, h.Node(), zk.AnyVersion))
-		requireLost(t, h, "after its node was deleted, asked afterwards")
+		recipetest.RequireLost(t, h, "after its node was deleted, asked afterwards")
 		require.ErrorIs(t, h.Err(), lock.ErrNodeDeleted)
 		require.ErrorIs(t, h.Unlock(ctx), lock.ErrLost)
 	})
@@ -161,38 +162,24 @@ func TestLostOnNodeDeletionBeforeAsked(t *testing.T) {
 // holder's deletion alone, without reading the children again.
 func TestHandoffRequests(t *testing.T) {
 	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	p := uniquePath(t)
-	m1 := newMutex(t, dial(t, srv.Addr()), p)
-	m2 := newMutex(t, dial(t, srv.Addr()), p)
+	ctx := recipetest.Context(t, recipetest.OpTimeout)
+	p := recipetest.UniquePath(t)
+	m1 := newMutex(t, recipetest.Dial(t, srv.Addr()), p)
+	m2 := newMutex(t, recipetest.Dial(t, srv.Addr()), p)
 	h1 := lockNow(t, m1)
 
 	log := logRequests(srv, p, wire.OpGetData)
-	got := make(chan lockResult, 1)
-	go func() {
-		h, err := m2.Lock(ctx)
-		got <- lockResult{h, err}
-	}()
+	got := recipetest.Go(ctx, m2.Lock)
 	select {
 	case r := <-log.seen:
 		require.Equal(t, h1.Node(), r.Path, "the contender watches the holder")
 	case <-ctx.Done():
 		require.FailNow(t, "the contender does not watch")
 	}
-	select {
-	case r := <-got:
-		require.FailNow(t, "granted while held", "%v", r.err)
-	default:
-	}
+	recipetest.RequirePending(t, got, "the contender while held")
 	require.NoError(t, h1.Unlock(ctx))
-	var r lockResult
-	select {
-	case r = <-got:
-	case <-ctx.Done():
-		require.FailNow(t, "not granted after Unlock")
-	}
-	require.NoError(t, r.err)
+	h2 := recipetest.Granted(t, got, "the contender after Unlock")
 	ops := log.take()
 	assert.Equal(t, 1, count(ops, wire.OpGetChildren2), "only the read pipelined with the create: %v", ops)
-	require.NoError(t, r.h.Unlock(ctx))
+	require.NoError(t, h2.Unlock(ctx))
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/recipes/lock"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
@@ -28,78 +28,24 @@ func newSemaphore(t *testing.T, c *zk.Conn, p string, limit int, opts ...lock.Op
 	return s
 }
 
-// leaseResult is what an Acquire in a goroutine returned.
-type leaseResult struct {
-	l   *lock.Lease
-	err error
-}
-
-// goAcquire runs fn in a goroutine and returns where its result arrives.
-func goAcquire(ctx context.Context, fn func(context.Context) (*lock.Lease, error)) <-chan leaseResult {
-	ch := make(chan leaseResult, 1)
-	go func() {
-		l, err := fn(ctx)
-		ch <- leaseResult{l, err}
-	}()
-	return ch
-}
-
-// leased waits for the result of an Acquire run in a goroutine.
-func leased(t *testing.T, ch <-chan leaseResult, what string) *lock.Lease {
-	t.Helper()
-	select {
-	case r := <-ch:
-		require.NoError(t, r.err, what)
-		return r.l
-	case <-time.After(eventTimeout):
-		require.FailNow(t, "no lease", "%s: no lease within %v", what, eventTimeout)
-		return nil
-	}
-}
-
-// requireAcquiring checks that the Acquire run in a goroutine has not
-// returned.
-func requireAcquiring(t *testing.T, ch <-chan leaseResult, what string) {
-	t.Helper()
-	select {
-	case r := <-ch:
-		require.FailNow(t, "lease too early", "%s: returned %v", what, r.err)
-	default:
-	}
-}
-
 func TestNewSemaphoreValidates(t *testing.T) {
-	c := &zk.Conn{}
-	for _, tc := range []struct {
-		name  string
-		conn  *zk.Conn
-		path  string
-		limit int
-		opts  []lock.Option
-	}{
-		{"nil conn", nil, "/s", 1, nil},
-		{"relative path", c, "s", 1, nil},
-		{"zero limit", c, "/s", 0, nil},
-		{"negative limit", c, "/s", -2, nil},
-		{"bad option", c, "/s", 1, []lock.Option{lock.WithACL(nil)}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := lock.NewSemaphore(tc.conn, tc.path, tc.limit, tc.opts...)
-			assert.Error(t, err)
-			assert.Nil(t, s)
-		})
+	newSemaphore := func(c *zk.Conn, p string, opts ...lock.Option) (*lock.Semaphore, error) {
+		return lock.NewSemaphore(c, p, 3, opts...)
 	}
-	s, err := lock.NewSemaphore(c, "/s", 3)
-	require.NoError(t, err)
-	assert.Equal(t, "/s", s.Path())
+	s := recipetest.RequireNewValidates(t, newSemaphore, badOptions)
 	assert.Equal(t, 3, s.Limit())
+	for _, limit := range []int{0, -2} {
+		s, err := lock.NewSemaphore(&zk.Conn{}, "/s", limit)
+		assert.Error(t, err, "limit %d", limit)
+		assert.Nil(t, s, "limit %d", limit)
+	}
 }
 
 func TestSemaphoreLeases(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2, c3 := dial(t, srv.Addr()), dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c1, c2, c3 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		s1 := newSemaphore(t, c1, p, 2, lock.WithData([]byte("s1")))
 		s2, s3 := newSemaphore(t, c2, p, 2), newSemaphore(t, c3, p, 2)
 		leases, locks := p+"/leases", p+"/locks"
@@ -109,7 +55,7 @@ func TestSemaphoreLeases(t *testing.T) {
 		b, err := s2.TryAcquire(ctx)
 		require.NoError(t, err, "a second lease is free")
 		for _, l := range []*lock.Lease{a, b} {
-			requireHeld(t, l, "lease")
+			recipetest.RequireHeld(t, l, "lease")
 			assert.Regexp(t, leaseNodeName, base(l.Node()))
 			assert.Equal(t, leases, l.Node()[:len(leases)])
 		}
@@ -119,51 +65,51 @@ func TestSemaphoreLeases(t *testing.T) {
 		assert.Equal(t, st.Czxid, a.Token())
 		assert.Equal(t, c1.SessionID(), st.EphemeralOwner)
 		assert.Greater(t, b.Token(), a.Token())
-		assert.Empty(t, children(t, c1, locks), "the internal mutex is released once the lease is granted")
+		assert.Empty(t, recipetest.Children(t, c1, locks), "the internal mutex is released once the lease is granted")
 
 		_, err = s3.TryAcquire(ctx)
 		require.ErrorIs(t, err, lock.ErrNoLease, "both leases held")
-		assert.Len(t, children(t, c1, leases), 2, "a failed TryAcquire leaves no lease node")
-		assert.Empty(t, children(t, c1, locks), "nor a mutex node")
+		assert.Len(t, recipetest.Children(t, c1, leases), 2, "a failed TryAcquire leaves no lease node")
+		assert.Empty(t, recipetest.Children(t, c1, locks), "nor a mutex node")
 
 		// The first waiter holds the internal mutex and has its lease
 		// node; the second waits for the mutex.
-		first := goAcquire(ctx, s3.Acquire)
-		waitChildren(t, c1, leases, 3)
-		second := goAcquire(ctx, s1.Acquire)
-		waitChildren(t, c1, locks, 2)
+		first := recipetest.Go(ctx, s3.Acquire)
+		recipetest.WaitChildren(t, c1, leases, 3)
+		second := recipetest.Go(ctx, s1.Acquire)
+		recipetest.WaitChildren(t, c1, locks, 2)
 		_, err = s2.TryAcquire(ctx)
 		require.ErrorIs(t, err, lock.ErrNoLease, "acquirers are waiting")
-		requireAcquiring(t, first, "first waiter")
-		requireAcquiring(t, second, "second waiter")
+		recipetest.RequirePending(t, first, "first waiter")
+		recipetest.RequirePending(t, second, "second waiter")
 
 		require.NoError(t, a.Release(ctx))
-		requireLost(t, a, "Release closes Lost")
+		recipetest.RequireLost(t, a, "Release closes Lost")
 		assert.ErrorIs(t, a.Err(), lock.ErrNotHeld)
 		assert.ErrorIs(t, a.Release(ctx), lock.ErrNotHeld, "a second Release")
-		c := leased(t, first, "first waiter")
-		waitChildren(t, c1, leases, 3) // the second waiter's lease node
-		requireAcquiring(t, second, "second waiter")
+		c := recipetest.Granted(t, first, "first waiter")
+		recipetest.WaitChildren(t, c1, leases, 3) // the second waiter's lease node
+		recipetest.RequirePending(t, second, "second waiter")
 
 		require.NoError(t, b.Release(ctx))
-		d := leased(t, second, "second waiter")
+		d := recipetest.Granted(t, second, "second waiter")
 		assert.Greater(t, d.Token(), c.Token())
-		assert.Len(t, children(t, c1, leases), 2)
-		assert.Empty(t, children(t, c1, locks))
+		assert.Len(t, recipetest.Children(t, c1, leases), 2)
+		assert.Empty(t, recipetest.Children(t, c1, locks))
 
 		_, err = d.Multi(ctx)
 		require.NoError(t, err, "the fence passes while the lease is held")
 		require.NoError(t, c.Release(ctx))
 		require.NoError(t, d.Release(ctx))
-		assert.Empty(t, children(t, c1, leases))
+		assert.Empty(t, recipetest.Children(t, c1, leases))
 	})
 }
 
 func TestSemaphoreCancelRemovesNodes(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c1, c2 := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		leases, locks := p+"/leases", p+"/locks"
 		held, err := newSemaphore(t, c1, p, 1).Acquire(ctx)
 		require.NoError(t, err)
@@ -172,28 +118,24 @@ func TestSemaphoreCancelRemovesNodes(t *testing.T) {
 		// One acquirer waits for a lease, holding the mutex; another
 		// waits for the mutex. Both are cancelled.
 		wctx, cancel := context.WithCancel(ctx)
-		first := goAcquire(wctx, s2.Acquire)
-		waitChildren(t, c1, leases, 2)
-		second := goAcquire(wctx, s2.Acquire)
-		waitChildren(t, c1, locks, 2)
+		first := recipetest.Go(wctx, s2.Acquire)
+		recipetest.WaitChildren(t, c1, leases, 2)
+		second := recipetest.Go(wctx, s2.Acquire)
+		recipetest.WaitChildren(t, c1, locks, 2)
 		cancel()
-		for _, ch := range []<-chan leaseResult{first, second} {
-			select {
-			case r := <-ch:
-				require.ErrorIs(t, r.err, context.Canceled)
-			case <-time.After(eventTimeout):
-				require.FailNow(t, "Acquire did not return after its ctx was cancelled")
-			}
+		for _, ch := range []<-chan recipetest.Result[*lock.Lease]{first, second} {
+			r := recipetest.Receive(t, ch, "Acquire after its ctx was cancelled")
+			require.ErrorIs(t, r.Err, context.Canceled)
 		}
-		assert.Equal(t, []string{base(held.Node())}, children(t, c1, leases), "the waiter's lease node is gone")
-		assert.Empty(t, children(t, c1, locks), "and the mutex nodes")
+		assert.Equal(t, []string{base(held.Node())}, recipetest.Children(t, c1, leases), "the waiter's lease node is gone")
+		assert.Empty(t, recipetest.Children(t, c1, locks), "and the mutex nodes")
 
 		dctx, dcancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		defer dcancel()
 		_, err = s2.Acquire(dctx)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Len(t, children(t, c1, leases), 1)
-		assert.Empty(t, children(t, c1, locks))
+		assert.Len(t, recipetest.Children(t, c1, leases), 1)
+		assert.Empty(t, recipetest.Children(t, c1, locks))
 
 		require.NoError(t, held.Release(ctx))
 		l, err := s2.TryAcquire(ctx)
@@ -204,32 +146,32 @@ func TestSemaphoreCancelRemovesNodes(t *testing.T) {
 
 func TestSemaphoreLostOnExpiry(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c, other := dial(t, srv.Addr()), dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c, other := recipetest.Dial(t, srv.Addr()), recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		l, err := newSemaphore(t, c, p, 1).Acquire(ctx)
 		require.NoError(t, err)
 
 		require.NoError(t, zktest.ExpireSession(ctx, srv.Addr(), c.SessionID(), c.SessionPassword()))
-		requireLost(t, l, "after the session expired")
+		recipetest.RequireLost(t, l, "after the session expired")
 		require.ErrorIs(t, l.Err(), lock.ErrLost)
 		l2, err := newSemaphore(t, other, p, 1).Acquire(ctx)
 		require.NoError(t, err, "the expired lease went with its session")
 		require.ErrorIs(t, l.Release(ctx), lock.ErrLost)
-		assert.Equal(t, []string{base(l2.Node())}, children(t, other, p+"/leases"))
+		assert.Equal(t, []string{base(l2.Node())}, recipetest.Children(t, other, p+"/leases"))
 		require.NoError(t, l2.Release(ctx))
 	})
 }
 
 func TestSemaphoreLostOnNodeDeletion(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		c := dial(t, srv.Addr())
-		p := uniquePath(t)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		c := recipetest.Dial(t, srv.Addr())
+		p := recipetest.UniquePath(t)
 		l, err := newSemaphore(t, c, p, 1).Acquire(ctx)
 		require.NoError(t, err)
 		require.NoError(t, c.Delete(ctx, l.Node(), zk.AnyVersion))
-		requireLost(t, l, "after its node was deleted")
+		recipetest.RequireLost(t, l, "after its node was deleted")
 		require.ErrorIs(t, l.Err(), lock.ErrNodeDeleted)
 		_, err = l.Multi(ctx)
 		require.ErrorIs(t, err, lock.ErrLost)
@@ -237,38 +179,25 @@ func TestSemaphoreLostOnNodeDeletion(t *testing.T) {
 	})
 }
 
-// leaseChecker records the holders of a semaphore's leases and the
-// violations it sees: more than limit at once.
-type leaseChecker struct {
-	limit    int
-	mu       sync.Mutex // guards the fields below
-	holders  int
-	peak     int
-	grants   map[int]int
-	problems []string
+// leaseLimit is the rule of a Semaphore: at most limit holders at once.
+type leaseLimit struct {
+	limit   int
+	holders int
+	peak    int
 }
 
-func (c *leaseChecker) enter(id int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.holders++
-	c.peak = max(c.peak, c.holders)
-	if c.holders > c.limit {
-		c.problems = append(c.problems, fmt.Sprintf("contender %d granted with %d holders, limit %d", id, c.holders, c.limit))
+func (r *leaseLimit) enter(id int, _ int64) (violations []string) {
+	r.holders++
+	r.peak = max(r.peak, r.holders)
+	if r.holders > r.limit {
+		violations = append(violations, fmt.Sprintf("contender %d granted with %d holders, limit %d", id, r.holders, r.limit))
 	}
-	c.grants[id]++
+	return violations
 }
 
-func (c *leaseChecker) exit() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.holders--
-}
-
-func (c *leaseChecker) problem(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+func (r *leaseLimit) exit(int) []string {
+	r.holders--
+	return nil
 }
 
 func TestSemaphoreManyContenders(t *testing.T) {
@@ -279,51 +208,20 @@ func TestSemaphoreManyContenders(t *testing.T) {
 			perSession = 3
 			rounds     = 3
 		)
-		p := uniquePath(t)
-		ctx := ctxFor(t, 2*opTimeout)
+		p := recipetest.UniquePath(t)
+		ctx := recipetest.Context(t, 2*recipetest.OpTimeout)
 		conns := make([]*zk.Conn, sessions)
 		sems := make([]*lock.Semaphore, sessions)
 		for i := range conns {
-			conns[i] = dial(t, srv.Addr())
+			conns[i] = recipetest.Dial(t, srv.Addr())
 			sems[i] = newSemaphore(t, conns[i], p, limit)
 		}
-		chk := &leaseChecker{limit: limit, grants: make(map[int]int)}
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for id := range sessions * perSession {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s := sems[id%sessions]
-				<-start
-				for range rounds {
-					l, err := s.Acquire(ctx)
-					if err != nil {
-						chk.problem("contender %d: acquire: %v", id, err)
-						return
-					}
-					chk.enter(id)
-					time.Sleep(5 * time.Millisecond)
-					if err := l.Err(); err != nil {
-						chk.problem("contender %d: lease lost: %v", id, err)
-					}
-					chk.exit()
-					if err := l.Release(ctx); err != nil {
-						chk.problem("contender %d: release: %v", id, err)
-						return
-					}
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		require.Empty(t, chk.problems)
-		t.Logf("at most %d leases held at once (limit %d)", chk.peak, limit)
-		for id := range sessions * perSession {
-			assert.Equal(t, rounds, chk.grants[id], "grants of contender %d", id)
-		}
-		assert.Empty(t, children(t, conns[0], p+"/leases"), "no orphan lease nodes")
-		assert.Empty(t, children(t, conns[0], p+"/locks"), "no orphan mutex nodes")
+		limits := &leaseLimit{limit: limit}
+		newContention(limits).run(t, ctx, sessions*perSession, rounds, 5*time.Millisecond,
+			func(ctx context.Context, id int) (grant, error) { return leaseGrant(sems[id%sessions].Acquire(ctx)) })
+		t.Logf("at most %d leases held at once (limit %d)", limits.peak, limit)
+		assert.Empty(t, recipetest.Children(t, conns[0], p+"/leases"), "no orphan lease nodes")
+		assert.Empty(t, recipetest.Children(t, conns[0], p+"/locks"), "no orphan mutex nodes")
 	})
 }
 
@@ -332,30 +230,26 @@ func TestSemaphoreManyContenders(t *testing.T) {
 // connection is suspended) it gives up and removes its nodes.
 func TestSemaphoreWaiterGivesUpOnSuspension(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
-		obs := dial(t, srv.Addr())
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
+		obs := recipetest.Dial(t, srv.Addr())
 		px := zktest.NewProxy(t, srv.Addr())
-		c := dialSuspendable(t, px)
-		p := uniquePath(t)
+		c := recipetest.DialSuspendable(t, px)
+		p := recipetest.UniquePath(t)
 		held, err := newSemaphore(t, obs, p, 1).Acquire(ctx)
 		require.NoError(t, err)
 		states := c.StateEvents(t.Context())
-		res := goAcquire(ctx, newSemaphore(t, c, p, 1).Acquire)
-		waitChildren(t, obs, p+"/leases", 2)
-		waitChildren(t, obs, p+"/locks", 1)
+		res := recipetest.Go(ctx, newSemaphore(t, c, p, 1).Acquire)
+		recipetest.WaitChildren(t, obs, p+"/leases", 2)
+		recipetest.WaitChildren(t, obs, p+"/locks", 1)
 
 		px.Blackhole()
-		waitState(t, states, zk.EventDisconnected)
+		recipetest.WaitState(t, states, zk.EventDisconnected)
 		px.Pass()
-		select {
-		case r := <-res:
-			require.ErrorIs(t, r.err, lock.ErrLost)
-			require.ErrorIs(t, r.err, lock.ErrSuspended)
-		case <-time.After(eventTimeout):
-			require.FailNow(t, "Acquire did not give up after the suspension")
-		}
-		assert.Equal(t, []string{base(held.Node())}, children(t, obs, p+"/leases"), "the waiter's lease node is gone")
-		assert.Empty(t, children(t, obs, p+"/locks"), "and its mutex node")
+		r := recipetest.Receive(t, res, "Acquire after the suspension")
+		require.ErrorIs(t, r.Err, lock.ErrLost)
+		require.ErrorIs(t, r.Err, lock.ErrSuspended)
+		assert.Equal(t, []string{base(held.Node())}, recipetest.Children(t, obs, p+"/leases"), "the waiter's lease node is gone")
+		assert.Empty(t, recipetest.Children(t, obs, p+"/locks"), "and its mutex node")
 		require.NoError(t, held.Release(ctx))
 	})
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
@@ -23,7 +23,7 @@ var (
 // releases it.
 func joinHold(t *testing.T, c *Contest) (Node, *Hold) {
 	t.Helper()
-	node, _, err := c.Join(ctxFor(t, opTimeout), "lock-")
+	node, _, err := c.Join(recipetest.Context(t, recipetest.OpTimeout), "lock-")
 	require.NoError(t, err)
 	h := NewHold(c.Conn, node.Path, Policy{}, errNotHeld, errLost)
 	t.Cleanup(func() {
@@ -37,28 +37,18 @@ func remover(c *Contest, node Node) Remover {
 	return func(ctx context.Context, deleted *bool) error { return c.Remove(ctx, node, deleted) }
 }
 
-// requireLost waits for h's Lost to close.
-func requireLost(t *testing.T, h *Hold) {
-	t.Helper()
-	select {
-	case <-h.Lost():
-	case <-time.After(opTimeout):
-		require.FailNow(t, "Lost still open")
-	}
-}
-
 // TestHoldRelease checks a release without a loss: the node is deleted,
 // forget runs once, Err says the hold is released, and a second Release
 // fails.
 func TestHoldRelease(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		node, h := joinHold(t, c)
 		require.NoError(t, h.Err())
 		forgot := 0
 		require.NoError(t, h.Release(ctx, remover(c, node), func() { forgot++ }))
-		requireLost(t, h)
+		recipetest.RequireLost(t, h, "after the release")
 		assert.Equal(t, errNotHeld, h.Err())
 		assert.Equal(t, 1, forgot)
 		assert.Empty(t, kids(t, c))
@@ -72,7 +62,7 @@ func TestHoldRelease(t *testing.T) {
 // party deleted: the release completes, and it and Err report the loss.
 func TestHoldReleaseAfterDeletion(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		node, h := joinHold(t, c)
 		require.NoError(t, c.Conn.Delete(ctx, node.Path, zk.AnyVersion))
@@ -80,7 +70,7 @@ func TestHoldReleaseAfterDeletion(t *testing.T) {
 		err := h.Release(ctx, remover(c, node), func() { forgot++ })
 		require.ErrorIs(t, err, errLost)
 		assert.ErrorIs(t, err, ErrNodeDeleted)
-		requireLost(t, h)
+		recipetest.RequireLost(t, h, "after the release of a deleted node")
 		assert.ErrorIs(t, h.Err(), errLost)
 		assert.ErrorIs(t, h.Err(), ErrNodeDeleted)
 		assert.Equal(t, 1, forgot)
@@ -91,7 +81,7 @@ func TestHoldReleaseAfterDeletion(t *testing.T) {
 // the error as is and leaves the hold as it was, to be released again.
 func TestHoldReleaseFails(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		node, h := joinHold(t, c)
 		errFailed := errors.New("delete failed")
@@ -116,7 +106,7 @@ func TestHoldReleaseFails(t *testing.T) {
 // the next, what its Remover said of an earlier delete.
 func TestHoldReleasePassesDeleted(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		node, h := joinHold(t, c)
 		errLostReply := errors.New("reply lost")

@@ -1,26 +1,23 @@
 package contend
 
 import (
-	"fmt"
 	"path"
 	"sort"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
 
-var dirSeq atomic.Int64
-
 // newContest returns a lock contest in a new directory of srv.
 func newContest(t *testing.T, srv *zktest.Server) *Contest {
 	return &Contest{
-		Conn:    dial(t, srv.Addr()),
-		Dir:     fmt.Sprintf("/contendtest/%s-%d", path.Base(t.Name()), dirSeq.Add(1)),
+		Conn:    recipetest.Dial(t, srv.Addr()),
+		Dir:     recipetest.UniquePath(t),
 		Markers: LockMarkers,
 	}
 }
@@ -28,7 +25,7 @@ func newContest(t *testing.T, srv *zktest.Server) *Contest {
 // kids returns the sorted children of c's directory.
 func kids(t *testing.T, c *Contest) []string {
 	t.Helper()
-	k, err := c.Children(ctxFor(t, opTimeout))
+	k, err := c.Children(recipetest.Context(t, recipetest.OpTimeout))
 	require.NoError(t, err)
 	sort.Strings(k)
 	return k
@@ -36,7 +33,7 @@ func kids(t *testing.T, c *Contest) []string {
 
 func TestJoinCreatesDirectory(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		c.Dir += "/deeper/still"
 		node, children, err := c.Join(ctx, "lock-")
@@ -58,7 +55,7 @@ func TestJoinCreatesDirectory(t *testing.T) {
 // for it (it would wait for itself) nor leave it behind.
 func TestDuplicatesOfOwnPrefix(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		require.NoError(t, c.ensure(ctx, c.Dir, zk.ModeContainer))
 		prefix, err := NewPrefix()
@@ -75,7 +72,7 @@ func TestDuplicatesOfOwnPrefix(t *testing.T) {
 		zktest.Eventually(t, func() bool {
 			_, ok, err := c.Conn.Exists(ctx, dup)
 			return err == nil && !ok
-		}, opTimeout, "the duplicate %s to be deleted", dup)
+		}, recipetest.OpTimeout, "the duplicate %s to be deleted", dup)
 		assert.Equal(t, []string{node.Name}, kids(t, c))
 
 		// Remove of a recovered node sweeps any duplicate left.
@@ -89,7 +86,7 @@ func TestDuplicatesOfOwnPrefix(t *testing.T) {
 
 func TestRemoveChecksIdentity(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		node, _, err := c.Join(ctx, "lock-")
 		require.NoError(t, err)

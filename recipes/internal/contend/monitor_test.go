@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
@@ -27,7 +28,7 @@ func TestMonitorReleasing(t *testing.T) {
 			{"release fails", false, ErrNodeDeleted},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ctx := ctxFor(t, opTimeout)
+				ctx := recipetest.Context(t, recipetest.OpTimeout)
 				c := newContest(t, srv)
 				node, _, err := c.Join(ctx, "lock-")
 				require.NoError(t, err)
@@ -43,7 +44,7 @@ func TestMonitorReleasing(t *testing.T) {
 				}
 				select {
 				case <-m.Lost():
-				case <-time.After(opTimeout):
+				case <-time.After(recipetest.OpTimeout):
 					require.FailNow(t, "Lost still open")
 				}
 				assert.ErrorIs(t, m.Cause(), tc.want)

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
 
@@ -40,7 +41,7 @@ func TestShared(t *testing.T) {
 
 func TestWithin(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
-		ctx := ctxFor(t, opTimeout)
+		ctx := recipetest.Context(t, recipetest.OpTimeout)
 		c := newContest(t, srv)
 		c.Markers = []string{"-lease-"}
 		node, children, err := c.Join(ctx, "lease-")

@@ -1,7 +1,6 @@
 package contend
 
 import (
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coordkit/coordkit/internal/wire"
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 	"github.com/coordkit/coordkit/zkserver"
@@ -20,7 +20,7 @@ import (
 // before its blocker, when the blocker is its immediate predecessor and is
 // itself waiting; none otherwise.
 func TestBlockerAhead(t *testing.T) {
-	name := func(p, marker string, seq int) string { return fmt.Sprintf("_c_%s-%s%010d", p, marker, seq) }
+	name := nodeName
 	h, w, x := name("h", "lock-", 1), name("w", "lock-", 2), name("x", "lock-", 3)
 	for _, tc := range []struct {
 		name      string
@@ -36,12 +36,7 @@ func TestBlockerAhead(t *testing.T) {
 			[]string{h, name("w", MarkerWrite, 2), name("r", MarkerRead, 3), name("me", MarkerRead, 4)}, Shared, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Contest{Dir: "/d", Markers: LockMarkers}
-			own := tc.children[len(tc.children)-1]
-			node := Node{Path: "/d/" + own, Name: own, Prefix: "_c_me-"}
-			got, err := c.blocker(node, tc.children, tc.rule)
-			require.NoError(t, err)
-			assert.Equal(t, tc.wantAhead, got.ahead)
+			assert.Equal(t, tc.wantAhead, blockerOfLast(t, tc.children, tc.rule).ahead)
 		})
 	}
 }
@@ -53,9 +48,9 @@ func TestBlockerAhead(t *testing.T) {
 // proceeds at once, without another read.
 func TestWaitReadsAheadOfTheHandover(t *testing.T) {
 	srv := zktest.Run(t)
-	ctx := ctxFor(t, opTimeout)
-	c := &Contest{Conn: dial(t, srv.Addr()), Dir: "/contendtest/" + t.Name(), Markers: LockMarkers}
-	other := &Contest{Conn: dial(t, srv.Addr()), Dir: c.Dir, Markers: LockMarkers}
+	ctx := recipetest.Context(t, recipetest.OpTimeout)
+	c := &Contest{Conn: recipetest.Dial(t, srv.Addr()), Dir: recipetest.UniquePath(t), Markers: LockMarkers}
+	other := &Contest{Conn: recipetest.Dial(t, srv.Addr()), Dir: c.Dir, Markers: LockMarkers}
 	holder, _, err := other.Join(ctx, "lock-")
 	require.NoError(t, err)
 	blocker, _, err := other.Join(ctx, "lock-")
@@ -78,11 +73,11 @@ func TestWaitReadsAheadOfTheHandover(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() { done <- c.Wait(ctx, me, children, Predecessor) }()
-	require.Eventually(t, func() bool { return watches.Load() == 2 }, opTimeout, time.Millisecond,
+	require.Eventually(t, func() bool { return watches.Load() == 2 }, recipetest.OpTimeout, time.Millisecond,
 		"watches on the blocker and on the holder")
 
 	require.NoError(t, other.Conn.Delete(ctx, holder.Path, zk.AnyVersion))
-	require.Eventually(t, func() bool { return reads.Load() == 1 }, opTimeout, time.Millisecond,
+	require.Eventually(t, func() bool { return reads.Load() == 1 }, recipetest.OpTimeout, time.Millisecond,
 		"one read of the children once the holder went")
 	select {
 	case err := <-done:

@@ -8,16 +8,32 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coordkit/coordkit/recipes/internal/recipetest"
 	"github.com/coordkit/coordkit/zk"
 	"github.com/coordkit/coordkit/zk/zktest"
 )
+
+// nodeName is the name of contender p's node, of marker and sequence
+// number seq.
+func nodeName(p, marker string, seq int) string { return fmt.Sprintf("_c_%s-%s%010d", p, marker, seq) }
+
+// blockerOfLast returns what blocker finds for the last of children, the
+// node of contender "me" in the directory /d, by rule.
+func blockerOfLast(t *testing.T, children []string, rule Rule) wait {
+	t.Helper()
+	c := &Contest{Dir: "/d", Markers: LockMarkers}
+	own := children[len(children)-1]
+	w, err := c.blocker(Node{Path: "/d/" + own, Name: own, Prefix: "_c_me-"}, children, rule)
+	require.NoError(t, err)
+	return w
+}
 
 // TestBlockerFinal checks when a blocker's deletion alone grants a
 // contender, so that Wait may skip reading the children again: only when
 // the blocker is the lowest contender and no other one before the
 // contender would block it.
 func TestBlockerFinal(t *testing.T) {
-	name := func(p, marker string, seq int) string { return fmt.Sprintf("_c_%s-%s%010d", p, marker, seq) }
+	name := nodeName
 	for _, tc := range []struct {
 		name      string
 		children  []string
@@ -35,11 +51,7 @@ func TestBlockerFinal(t *testing.T) {
 		{"reader behind two writers", []string{name("w", MarkerWrite, 1), name("x", MarkerWrite, 2), name("me", MarkerRead, 3)}, Shared, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Contest{Dir: "/d", Markers: LockMarkers}
-			own := tc.children[len(tc.children)-1]
-			node := Node{Path: "/d/" + own, Name: own, Prefix: "_c_me-"}
-			w, err := c.blocker(node, tc.children, tc.rule)
-			require.NoError(t, err)
+			w := blockerOfLast(t, tc.children, tc.rule)
 			assert.Equal(t, tc.children[tc.wantBlock], w.blocker)
 			assert.Equal(t, tc.wantFinal, w.final)
 		})
@@ -61,7 +73,7 @@ func TestWaitBehindWaitingBlocker(t *testing.T) {
 			{"reader behind a waiting writer", [3]string{MarkerWrite, MarkerWrite, MarkerRead}, Shared},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ctx := ctxFor(t, opTimeout)
+				ctx := recipetest.Context(t, recipetest.OpTimeout)
 				c := newContest(t, srv)
 				var nodes [3]Node
 				for i, kind := range tc.kinds {

@@ -1,0 +1,129 @@
+package recipetest
+
+import (
+	"context"
+	"path"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coordkit/coordkit/zk"
+	"github.com/coordkit/coordkit/zk/zktest"
+)
+
+// BadOption is an option that a recipe's constructor must reject.
+type BadOption[O any] struct {
+	Name   string
+	Option O
+}
+
+// RequireNewValidates checks a recipe's constructor newFn, one subtest per
+// case: it rejects a nil Conn, a relative path, a path with a trailing
+// slash and each of bad, returning an error and a nil recipe. Then it
+// requires newFn to accept all of good together on "/recipe" and returns
+// that recipe, whose Path it checks. newFn never contacts a server: it is
+// given a Conn that never dialed.
+func RequireNewValidates[R interface{ Path() string }, O any](t *testing.T, newFn func(*zk.Conn, string, ...O) (R, error), bad []BadOption[O], good ...O) R {
+	t.Helper()
+	c := &zk.Conn{}
+	type invalid struct {
+		name string
+		conn *zk.Conn
+		path string
+		opts []O
+	}
+	cases := []invalid{
+		{"nil conn", nil, "/recipe", nil},
+		{"relative path", c, "recipe", nil},
+		{"trailing slash", c, "/recipe/", nil},
+	}
+	for _, b := range bad {
+		cases = append(cases, invalid{b.Name, c, "/recipe", []O{b.Option}})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := newFn(tc.conn, tc.path, tc.opts...)
+			assert.Error(t, err)
+			assert.Nil(t, r)
+		})
+	}
+	r, err := newFn(c, "/recipe", good...)
+	require.NoError(t, err)
+	assert.Equal(t, "/recipe", r.Path())
+	return r
+}
+
+// Grant is what a recipe grants: a lock's Hold, a Lease, a Leadership.
+type Grant interface {
+	Holding
+	Node() string
+}
+
+// Recipe describes a recipe to the scenarios every recipe must pass.
+type Recipe struct {
+	// Take is granted on the directory p through c, failing the test if it
+	// cannot be within OpTimeout, and returns the grant and its release
+	// (Unlock, Release, Resign).
+	Take func(t *testing.T, c *zk.Conn, p string) (Grant, func(context.Context) error)
+	// The recipe's errors: a grant's Err wraps ErrLost and the cause,
+	// ErrSuspended or ErrNodeDeleted.
+	ErrLost, ErrSuspended, ErrNodeDeleted error
+}
+
+// LostOnSuspension checks on srv that a grant whose connection is
+// partitioned is lost once the client declares the connection dead (after
+// two thirds of the session timeout), while the server still keeps the
+// session and its node; and that once the connection comes back in time
+// its release deletes the node left behind and reports the loss.
+func LostOnSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
+	ctx := Context(t, OpTimeout)
+	px := zktest.NewProxy(t, srv.Addr())
+	c := DialSuspendable(t, px)
+	obs := Dial(t, srv.Addr())
+	p := UniquePath(t)
+	h, release := r.Take(t, c, p)
+	states := c.StateEvents(t.Context())
+
+	start := time.Now()
+	px.Blackhole()
+	RequireLost(t, h, "while the connection is black-holed")
+	lostAfter := time.Since(start)
+	require.ErrorIs(t, h.Err(), r.ErrLost)
+	require.ErrorIs(t, h.Err(), r.ErrSuspended)
+	_, ok, err := obs.Exists(ctx, h.Node())
+	require.NoError(t, err)
+	assert.True(t, ok, "the server had not expired the session when the holder learned of the loss (after %v)", lostAfter)
+	assert.Less(t, lostAfter, c.SessionTimeout(), "lost before the session timeout")
+
+	px.Pass()
+	WaitState(t, states, zk.EventReconnected)
+	require.ErrorIs(t, release(ctx), r.ErrLost)
+	assert.Empty(t, Children(t, obs, p), "the release removed the node of the lost grant")
+}
+
+// LostOnNodeDeletion checks on srv that a grant whose node another session
+// deletes is lost, that the next contender is granted, and that the first
+// one's release reports the loss without touching the next one's node.
+func LostOnNodeDeletion(t *testing.T, srv *zktest.Server, r Recipe) {
+	ctx := Context(t, OpTimeout)
+	c := Dial(t, srv.Addr())
+	admin := Dial(t, srv.Addr())
+	p := UniquePath(t)
+	h, release := r.Take(t, c, p)
+
+	require.NoError(t, admin.Delete(ctx, h.Node(), zk.AnyVersion))
+	RequireLost(t, h, "after its node was deleted")
+	require.ErrorIs(t, h.Err(), r.ErrLost)
+	require.ErrorIs(t, h.Err(), r.ErrNodeDeleted)
+
+	next, releaseNext := r.Take(t, admin, p)
+	err := release(ctx)
+	require.ErrorIs(t, err, r.ErrLost)
+	require.ErrorIs(t, err, r.ErrNodeDeleted)
+	assert.Equal(t, []string{path.Base(next.Node())}, Children(t, c, p), "the next one's node stays")
+	RequireHeld(t, next, "the next one")
+	require.NoError(t, releaseNext(ctx))
+	assert.Empty(t, Children(t, c, p))
+}

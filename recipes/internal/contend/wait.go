@@ -35,6 +35,10 @@ type wait struct {
 	// goes, the blocker most likely holds, and a read of the children then
 	// makes the blocker's own deletion final.
 	ahead string
+	// aheadFinal says that ahead is the lowest contender and that without
+	// it the blocker would be final: ahead's deletion then makes the
+	// blocker's deletion final with no read of the children in between.
+	aheadFinal bool
 }
 
 // blocker is Blocker, with the rest of what node waits for.
@@ -65,6 +69,10 @@ func (c *Contest) blocker(node Node, children []string, rule Rule) (wait, error)
 	w := wait{blocker: ordered[b].Name, final: b == 0 && rule(ordered[1:], own-1) < 0}
 	if !w.final && b > 0 && b == own-1 {
 		w.ahead = ordered[b-1].Name
+		if b == 1 {
+			rest := ordered[1:]
+			w.aheadFinal = rule(rest, own-1) == 0 && rule(rest[1:], own-2) < 0
+		}
 	}
 	return w, nil
 }
@@ -85,9 +93,11 @@ func (c *Contest) blocker(node Node, children []string, rule Rule) (wait, error)
 //
 // So that this read is not on the way of every hand-over in a queue, a
 // contender whose blocker is its immediate predecessor and is itself
-// waiting also watches the contender just before the blocker, and reads
-// the children when that one goes: the blocker then holds, and its own
-// deletion becomes the grant. Each node is thus watched by at most two
+// waiting also watches the contender just before the blocker (both
+// watches go out in one round trip), and reads the children when that one
+// goes: the blocker then holds, and its own deletion becomes the grant.
+// If the one before the blocker was the lowest, its deletion alone says
+// that the blocker now holds, and no read is needed. Each node is thus watched by at most two
 // contenders (the one after it and the one after that), however many wait:
 // a deletion wakes at most two, never a herd.
 //
@@ -115,12 +125,22 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 			return nil
 		}
 		children = nil
+		// The watches this read calls for go out together: one round trip.
+		var toBlocker, toAhead *zk.Future[zk.GetResult]
 		if blocker.name != w.blocker {
-			ch, err := c.watch(ctx, w.blocker)
+			toBlocker = c.watchAsync(ctx, w.blocker)
+		}
+		if w.ahead == "" {
+			ahead = watched{}
+		} else if ahead.name != w.ahead {
+			toAhead = c.watchAsync(ctx, w.ahead)
+		}
+		if toBlocker != nil {
+			r, err := toBlocker.Wait(ctx)
 			switch {
 			case err == nil:
 				attempt = 0
-				blocker = watched{w.blocker, ch}
+				blocker = watched{w.blocker, r.Watch}
 			case errors.Is(err, zk.ErrNoNode): // gone already: no watch was set
 				if w.final {
 					return c.Conn.Err()
@@ -136,37 +156,64 @@ func (c *Contest) Wait(ctx context.Context, node Node, children []string, rule R
 				return err
 			}
 		}
-		if w.ahead == "" {
-			ahead = watched{}
-		} else if ahead.name != w.ahead {
-			ch, err := c.watch(ctx, w.ahead)
+		if toAhead != nil {
+			r, err := toAhead.Wait(ctx)
 			switch {
 			case err == nil:
-				ahead = watched{w.ahead, ch}
+				ahead = watched{w.ahead, r.Watch}
 			case errors.Is(err, zk.ErrNoNode): // gone already: read again
 				continue
 			default: // only an early read is missed: wait for the blocker
 				ahead = watched{}
 			}
 		}
+		if done, err := c.await(ctx, &w, &blocker, &ahead); done {
+			return err
+		}
+	}
+}
+
+// await waits for the next event that calls for another read of the
+// children, and reports done with Wait's result if there is none to make:
+// the blocker's deletion when it is final, the end of a watch or of the
+// session, or ctx's end. The deletion of an ahead contender that makes the
+// blocker final needs no read: await goes on waiting for the blocker.
+func (c *Contest) await(ctx context.Context, w *wait, blocker, ahead *watched) (done bool, err error) {
+	for {
 		select {
 		case ev := <-blocker.events:
-			blocker = watched{}
+			*blocker = watched{}
+			// Events arrive in the server's order: if the ahead contender
+			// went first, its event is in already.
+			select {
+			case aev := <-ahead.events:
+				*ahead = watched{}
+				if aev.Type == zk.EventNodeDeleted && w.aheadFinal {
+					w.final = true
+				}
+			default:
+			}
 			switch {
 			case ev.Type == zk.EventNotWatching:
-				return ev.Err
+				return true, ev.Err
 			case ev.Type == zk.EventNodeDeleted && w.final:
-				return c.Conn.Err()
+				return true, c.Conn.Err()
 			}
+			return false, nil
 		case ev := <-ahead.events:
-			ahead = watched{}
-			if ev.Type == zk.EventNotWatching {
-				return ev.Err
+			*ahead = watched{}
+			switch {
+			case ev.Type == zk.EventNotWatching:
+				return true, ev.Err
+			case ev.Type == zk.EventNodeDeleted && w.aheadFinal:
+				w.final = true
+				continue
 			}
+			return false, nil
 		case <-ctx.Done():
-			return ctx.Err()
+			return true, ctx.Err()
 		case <-c.Conn.Done():
-			return c.Conn.Err()
+			return true, c.Conn.Err()
 		}
 	}
 }
@@ -177,11 +224,10 @@ type watched struct {
 	events <-chan zk.Event // nil: none
 }
 
-// watch sets a one-shot data watch on the contender name; it fails with
-// zk.ErrNoNode, setting none, if the node is gone.
-func (c *Contest) watch(ctx context.Context, name string) (<-chan zk.Event, error) {
-	_, _, ch, err := c.Conn.GetW(ctx, c.child(name))
-	return ch, err
+// watchAsync sets a one-shot data watch on the contender name; the reply
+// fails with zk.ErrNoNode, setting none, if the node is gone.
+func (c *Contest) watchAsync(ctx context.Context, name string) *zk.Future[zk.GetResult] {
+	return c.Conn.GetWAsync(ctx, c.child(name))
 }
 
 // Remove deletes node, which must be this process's: its path carries the

@@ -32,7 +32,7 @@ const (
 	javaBin    = "/usr/bin/java"
 )
 
-// curatorJars are the jars CuratorLock needs at compile and run time:
+// curatorJars are the jars the Curator peers need at compile and run time:
 // Curator, the ZooKeeper client it drives, guava, and slf4j with its
 // simple binding (warnings to stderr).
 var curatorJars = []string{
@@ -196,9 +196,27 @@ func TestInteropKazooWithoutPattern(t *testing.T) {
 	})
 }
 
-// prepareCurator compiles CuratorLock.java into a temporary directory of
-// the test and returns how to start it.
+// prepareCurator compiles the Curator peers (compileCurator) and returns
+// how to start CuratorLock.
 func prepareCurator(t *testing.T) peerStart {
+	t.Helper()
+	classpath := compileCurator(t)
+	return func(t *testing.T, addr, lock string, args ...string) *peerProc {
+		t.Helper()
+		argv := []string{javaBin, "-cp", classpath,
+			"-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+			"CuratorLock", addr, lock}
+		return startPeer(t, "curator", nil, append(argv, args...)...)
+	}
+}
+
+// curatorSources are the Curator peers in testdata/interop, compiled
+// together by compileCurator.
+var curatorSources = []string{"CuratorLock.java", "CuratorLatch.java"}
+
+// compileCurator compiles curatorSources with one javac into a temporary
+// directory of the test and returns the class path that runs them.
+func compileCurator(t *testing.T) string {
 	t.Helper()
 	for _, f := range []string{javac, javaBin} {
 		if _, err := os.Stat(f); err != nil {
@@ -218,17 +236,13 @@ func prepareCurator(t *testing.T) peerStart {
 	classes := t.TempDir()
 	ctx, cancel := context.WithTimeout(t.Context(), peerTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, javac, "-d", classes, "-cp", strings.Join(cp, ":"),
-		filepath.Join(interopDir, "CuratorLock.java")).CombinedOutput()
-	require.NoError(t, err, "javac CuratorLock.java:\n%s", out)
-	classpath := strings.Join(append([]string{classes}, cp...), ":")
-	return func(t *testing.T, addr, lock string, args ...string) *peerProc {
-		t.Helper()
-		argv := []string{javaBin, "-cp", classpath,
-			"-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-			"CuratorLock", addr, lock}
-		return startPeer(t, "curator", nil, append(argv, args...)...)
+	args := []string{"-d", classes, "-cp", strings.Join(cp, ":")}
+	for _, src := range curatorSources {
+		args = append(args, filepath.Join(interopDir, src))
 	}
+	out, err := exec.CommandContext(ctx, javac, args...).CombinedOutput()
+	require.NoError(t, err, "javac %s:\n%s", strings.Join(curatorSources, " "), out)
+	return strings.Join(append([]string{classes}, cp...), ":")
 }
 
 // prepareKazoo returns the preparation of kazoo_lock.py with the

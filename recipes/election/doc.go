@@ -57,10 +57,11 @@
 //
 // # Handover and observers
 //
-// Resign deletes the leader's node in one transaction that first rewrites
-// its data: the next candidate, watching the node, takes over within a
-// round trip or two, and observers can tell a resignation from a node that
-// vanished with its session. A process that shuts down gracefully should
+// Resign deletes the leader's node in one transaction that writes the
+// node's name as the directory's data: the next candidate, watching the
+// node, takes over at once, and observers can tell a resignation from a
+// node that vanished with its session. (The directory's data is the
+// election's: do not keep anything else there.) A process that shuts down gracefully should
 // Resign rather than let the end of its session (seconds later, on expiry)
 // remove the node.
 //

@@ -63,12 +63,15 @@ func (l *Leadership) Fence() zk.Op { return zk.CheckOp(l.node.Path, zk.AnyVersio
 // lost is sent again. A process shutting down gracefully should resign
 // rather than let its session's end remove the node.
 //
-// The delete is one transaction that first rewrites the node's data (with
-// the same value) and then deletes it: observers watching the node see the
-// data change and then find it gone, which tells them that the leader
-// resigned (ReasonResigned) rather than vanished (ReasonDeleted). It never
+// The delete is one transaction that also writes the node's name as the
+// election directory's data: observers that see the node go read it there
+// and tell that the leader resigned (ReasonResigned) rather than vanished
+// (ReasonDeleted). The node itself is not touched before its deletion, so
+// that a Curator LeaderLatch waiting for it, which acts only on the
+// deletion event, takes over too. Without the right to write the
+// directory's data (an ACL), Resign deletes the node alone. It never
 // deletes another candidate's node: the name is unique to this term and
-// the transaction carries the version the node was created with.
+// the delete carries the version the node was created with.
 //
 // If the leadership was lost before Resign, or its node turns out to be
 // gone, Resign still deletes the node if it exists (a suspension leaves it
@@ -84,17 +87,18 @@ func (l *Leadership) Resign(ctx context.Context) error {
 	return nil
 }
 
-// remove deletes the leader's node with a transaction that rewrites its
-// data first (see Resign). If the node's version moved on (someone else
-// wrote its data), it falls back to the contest's Remove, which checks that
-// the node is still the same before deleting it. *deleted is as for a
-// contend.Remover.
+// remove deletes the leader's node with a transaction that marks the
+// resignation in the directory's data (see Resign). If the node's version
+// moved on (someone else wrote its data), or the directory may not be
+// written, it falls back to the contest's Remove, which deletes the node
+// alone, checking first that it is still the same node if its version
+// moved on. *deleted is as for a contend.Remover.
 func (l *Leadership) remove(ctx context.Context, deleted *bool) error {
 	n := l.node
 	for attempt := 0; ; attempt++ {
 		_, err := l.e.conn.Multi(ctx,
-			zk.SetOp(n.Path, l.value, n.Stat.Version),
-			zk.DeleteOp(n.Path, n.Stat.Version+1),
+			zk.DeleteOp(n.Path, n.Stat.Version),
+			zk.SetOp(l.e.path, resignMark(n.Name), zk.AnyVersion),
 		)
 		switch {
 		case err == nil:
@@ -104,7 +108,7 @@ func (l *Leadership) remove(ctx context.Context, deleted *bool) error {
 				return l.sweep(ctx)
 			}
 			return fmt.Errorf("%w: %s", ErrNodeDeleted, n.Path)
-		case errors.Is(err, zk.ErrBadVersion):
+		case errors.Is(err, zk.ErrBadVersion), errors.Is(err, zk.ErrNoAuth):
 			return l.contest.Remove(ctx, n, deleted)
 		case errors.Is(err, zk.ErrConnectionLoss) && !contend.SessionOver(err):
 			*deleted = true // it may have been applied
@@ -117,6 +121,10 @@ func (l *Leadership) remove(ctx context.Context, deleted *bool) error {
 		}
 	}
 }
+
+// resignMark is the election directory's data once the leader whose node
+// is name resigned.
+func resignMark(name string) []byte { return []byte(name) }
 
 // sweep deletes, once the node is gone, the duplicates a lost create may
 // have left when the node was found again after one (Node.Recovered).

@@ -20,7 +20,8 @@ const (
 	// Observe, or there was no leader before it.
 	ReasonNone Reason = iota
 	// ReasonResigned: the previous leader resigned (Resign): its node
-	// was rewritten and deleted in one transaction.
+	// was deleted in a transaction that wrote its name as the election
+	// directory's data.
 	ReasonResigned
 	// ReasonDeleted: the previous leader's node was deleted without a
 	// resignation: its session ended (it expired, or was closed without
@@ -29,7 +30,8 @@ const (
 	// too, the server then telling only that the node is gone.
 	ReasonDeleted
 	// ReasonUnknown: the previous leader's node went while the observer
-	// was not watching it (between two reads).
+	// was not watching it (between two reads), or another leader resigned
+	// before the observer could read the directory's data.
 	ReasonUnknown
 )
 
@@ -74,8 +76,10 @@ func (ev LeaderEvent) HasLeader() bool { return ev.Node != "" }
 // election anew after each event it delivers.
 //
 // An observer watches the leader's node only (and the directory while
-// there is no leader), with one-shot watches, so it costs one read per
-// change. A candidate that leads and goes between two reads (while the
+// there is no leader), with one-shot watches. A change costs two round
+// trips: the children, along with the directory's data, which says
+// whether the previous leader resigned (see Resign); then the new leader's
+// node, along with the directory's data again, to compare with later. A candidate that leads and goes between two reads (while the
 // previous event waits for its receiver, or within one round trip) is not
 // reported: events tell changes of the leader as the observer reads it,
 // never two leaders at once, and the terms of successive events increase.
@@ -97,6 +101,7 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 		reported bool         // an event was delivered
 		current  string       // the name of the leader last reported; "" for none
 		last     zk.EventType // the last watch event on current's node
+		dir      dirState     // the directory's data when current was read
 	)
 	emit := func(ev LeaderEvent) bool {
 		select {
@@ -113,6 +118,10 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 		}
 	}
 	for attempt := 0; ; {
+		var after *zk.Future[zk.GetResult] // the directory's data once current went
+		if current != "" && last == zk.EventNodeDeleted {
+			after = e.conn.GetAsync(ctx, e.path) // along with the children
+		}
 		kids, err := e.contest.Children(ctx)
 		if err != nil {
 			end(err)
@@ -120,16 +129,11 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 		}
 		reason := ReasonNone
 		if current != "" && !slices.Contains(kids, current) {
-			// The reported leader went: how, the last event seen on its
-			// node tells (a resignation rewrites it before deleting it).
-			switch last {
-			case zk.EventNodeDataChanged:
-				reason = ReasonResigned
-			case zk.EventNodeDeleted:
-				reason = ReasonDeleted
-			default:
-				reason = ReasonUnknown
+			if after == nil {
+				after = e.conn.GetAsync(ctx, e.path)
 			}
+			r, err := after.Wait(ctx)
+			reason = dir.reason(current, last, r, err)
 		}
 		ordered := contend.Order(kids, markers)
 		if len(ordered) == 0 {
@@ -165,7 +169,12 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 
 		leader := ordered[0].Name
 		p := path.Join(e.path, leader)
-		data, st, watch, err := e.conn.GetW(ctx, p)
+		before := e.conn.GetAsync(ctx, e.path) // along with the leader's node
+		lr, err := e.conn.GetWAsync(ctx, p).Wait(ctx)
+		data, st, watch := lr.Data, lr.Stat, lr.Watch
+		if err == nil {
+			dir = readDir(before.Wait(ctx))
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, zk.ErrNoNode):
@@ -248,4 +257,33 @@ func (e *Election) await(ctx context.Context, watch <-chan zk.Event, end func(er
 		end(e.conn.Err())
 		return false
 	}
+}
+
+// dirState is the election directory as an observer read it along with
+// the leader's node: a later resignation changes its version.
+type dirState struct {
+	stat zk.Stat
+	ok   bool // read; false if the read failed
+}
+
+// readDir is the dirState a read of the directory returned.
+func readDir(r zk.GetResult, err error) dirState { return dirState{stat: r.Stat, ok: err == nil} }
+
+// reason tells why the leader whose node is name went, from the
+// directory's data read after that (r, err) and what the observer saw
+// before: last, the last watch event on the node, and d, the directory as
+// read along with the node. The directory naming the node says it
+// resigned. A deletion seen with the directory unchanged since is a node
+// that vanished; anything else is unknown (the deletion was not seen, or
+// another resignation wrote the directory since).
+func (d dirState) reason(name string, last zk.EventType, r zk.GetResult, err error) Reason {
+	switch {
+	case err != nil:
+		return ReasonUnknown
+	case string(r.Data) == string(resignMark(name)):
+		return ReasonResigned
+	case last == zk.EventNodeDeleted && d.ok && r.Stat.Czxid == d.stat.Czxid && r.Stat.Version == d.stat.Version:
+		return ReasonDeleted
+	}
+	return ReasonUnknown
 }

@@ -68,6 +68,12 @@ func TestLostOnSuspension(t *testing.T) {
 	})
 }
 
+func TestLostOnUnwatchedSuspension(t *testing.T) {
+	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
+		recipetest.LostOnUnwatchedSuspension(t, srv, electionRecipe)
+	})
+}
+
 // TestForeignChildren checks that children other than latch nodes take no
 // part in the election.
 func TestForeignChildren(t *testing.T) {

@@ -137,7 +137,10 @@
 // A Mutex, RWMutex or Semaphore and its Holds or Leases are safe for
 // concurrent use. Each Lock, RLock or Acquire call is a contender of its
 // own; a granted hold excludes the others as its kind says, in this
-// process or another, so the locks are not reentrant. Each hold or lease
-// runs one goroutine, watching its node and the session, until it is
-// released or lost.
+// process or another, so the locks are not reentrant. A hold or lease
+// that someone asks about (Lost or Err) runs one goroutine, watching its
+// node and the session, until it is released or lost; until then (and
+// always for a hold nobody asks about) it costs none, the session's state
+// being read when needed. A suspension grace (WithSuspendGrace) needs the
+// goroutine from the grant on, to time each suspension.
 package lock

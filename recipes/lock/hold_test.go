@@ -132,6 +132,20 @@ func TestLostOnSuspension(t *testing.T) {
 	})
 }
 
+// TestLostOnUnwatchedSuspension takes the lock without looking at the hold
+// (Lock alone, no Err or Lost), so that nothing watches it before Unlock.
+func TestLostOnUnwatchedSuspension(t *testing.T) {
+	unwatched := mutexRecipe
+	unwatched.Take = func(t *testing.T, c *zk.Conn, p string) (recipetest.Grant, func(context.Context) error) {
+		h, err := newMutex(t, c, p).Lock(recipetest.Context(t, recipetest.OpTimeout))
+		require.NoError(t, err)
+		return h, h.Unlock
+	}
+	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
+		recipetest.LostOnUnwatchedSuspension(t, srv, unwatched)
+	})
+}
+
 func TestSuspensionPolicies(t *testing.T) {
 	servers.Each(t, func(t *testing.T, srv *zktest.Server) {
 		t.Run("grace rides out a reset", func(t *testing.T) {

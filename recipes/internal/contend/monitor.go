@@ -46,47 +46,102 @@ func (p Policy) grace(t time.Duration) time.Duration {
 
 // Monitor watches a held node and closes Lost when the hold may be gone:
 // when the session ends, when the node is deleted, or when the connection
-// stays suspended longer than its Policy allows. It runs one goroutine until
-// Stop.
+// stays suspended longer than its Policy allows.
 //
-// The session's end and suspensions come from the client's state events
-// and cost no request. The node's deletion needs a watch on the node, one
-// request per hold, which the monitor sends only once someone asks about
-// the hold (Arm, which Lost calls): a hold released without anyone asking
-// costs no request beyond its delete. Until then a deletion by another
-// party goes unnoticed; the first Arm reads the node (setting the watch),
-// so a node deleted before it is noticed one round trip after it.
+// The session's end and suspensions come from the client's state and cost
+// no request. The node's deletion needs a watch on the node, one request
+// per hold, which the monitor sends only once someone asks about the hold
+// (Arm, which Lost calls): a hold released without anyone asking costs no
+// request beyond its delete. Until then a deletion by another party goes
+// unnoticed; the first Arm reads the node (setting the watch), so a node
+// deleted before it is noticed one round trip after it.
+//
+// A monitor runs one goroutine from its first Arm until Stop, following the
+// client's state events (and the watch). With a grace (Policy.Grace) it
+// runs one from the start, as it must time each suspension. Without (the
+// default, and IgnoreSuspension), nothing needs timing: any suspension
+// since the hold began loses it, which the client's count of reconnections
+// and its state tell whenever asked. So until the first Arm, Cause and
+// SetReleasing read them instead, and a hold nobody asks about costs no
+// goroutine either.
 type Monitor struct {
-	conn    *zk.Conn
-	path    string
-	policy  Policy
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the goroutine has returned
-	lost    chan struct{} // closed with cause set
-	arm     chan struct{} // closed by the first Arm
+	conn   *zk.Conn
+	path   string
+	policy Policy
+	lazy   bool          // no grace: started by the first Arm, checked when asked
+	since  uint64        // the client's reconnections when the hold began
+	done   chan struct{} // closed when the goroutine has returned, or by Stop if none ran
+	lost   chan struct{} // closed with cause set
+	arm    chan struct{} // closed by the first Arm
+	// armOnce guards close(arm) and the start of the goroutine.
 	armOnce sync.Once
 
-	mu        sync.Mutex // guards the fields below
-	cause     error      // why lost was closed
-	releasing bool       // the holder is deleting the node
-	pending   error      // a loss seen while releasing, not yet reported
+	mu        sync.Mutex         // guards the fields below
+	cancel    context.CancelFunc // ends the goroutine; nil until it runs
+	stopped   bool
+	cause     error // why lost was closed
+	releasing bool  // the holder is deleting the node
+	pending   error // a loss seen while releasing, not yet reported
 }
 
 // Watch starts monitoring the node at path, held through conn.
 func Watch(conn *zk.Conn, path string, policy Policy) *Monitor {
-	ctx, cancel := context.WithCancel(context.Background())
 	m := &Monitor{
 		conn:   conn,
 		path:   path,
 		policy: policy,
-		cancel: cancel,
+		since:  conn.Stats().Reconnects,
 		done:   make(chan struct{}),
 		lost:   make(chan struct{}),
 		arm:    make(chan struct{}),
 	}
-	events := conn.StateEvents(ctx) // before run reads the state: no change falls between
-	go m.run(ctx, events)
+	m.lazy = policy.IgnoreSuspension || policy.grace(conn.SessionTimeout()) == 0
+	if m.lazy {
+		m.check() // suspended or over already
+		return m
+	}
+	m.start()
 	return m
+}
+
+// start starts the monitor's goroutine, unless Stop came first. The state
+// events are subscribed to before the goroutine reads the state: no change
+// falls between.
+func (m *Monitor) start() {
+	m.mu.Lock()
+	if m.stopped || m.cancel != nil {
+		m.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.mu.Unlock()
+	events := m.conn.StateEvents(ctx)
+	if m.lazy && m.check() {
+		cancel()
+		close(m.done)
+		return
+	}
+	go m.run(ctx, events)
+}
+
+// check closes Lost if the session is over or, unless suspensions are
+// ignored, the connection is suspended or was since the hold began (the
+// client reconnected): what the goroutine would have seen, without grace,
+// had it been running. It reports whether the hold is lost.
+func (m *Monitor) check() bool {
+	if err := m.conn.Err(); err != nil {
+		m.lose(err)
+		return true
+	}
+	if m.policy.IgnoreSuspension {
+		return false
+	}
+	if s := m.conn.State(); s == zk.StateDisconnected || s == zk.StateReadOnly || m.conn.Stats().Reconnects != m.since {
+		m.lose(fmt.Errorf("%w (grace %v)", ErrSuspended, time.Duration(0)))
+		return true
+	}
+	return false
 }
 
 // Lost arms the monitor (Arm) and returns a channel closed when the hold
@@ -102,10 +157,20 @@ func (m *Monitor) Lost() <-chan struct{} {
 // without waiting for it. A node found missing is a loss. Before the first
 // Arm, only the session's end and suspensions close Lost. Arm does not
 // block; calls after the first do nothing.
-func (m *Monitor) Arm() { m.armOnce.Do(func() { close(m.arm) }) }
+func (m *Monitor) Arm() {
+	m.armOnce.Do(func() {
+		close(m.arm)
+		if m.lazy {
+			m.start()
+		}
+	})
+}
 
 // Cause returns why Lost was closed, or nil while it is open.
 func (m *Monitor) Cause() error {
+	if m.lazy {
+		m.check()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.cause
@@ -141,6 +206,9 @@ func (m *Monitor) loseLocked(cause error) {
 // release fails and releasing is turned off again, Lost closes with it at
 // once.
 func (m *Monitor) SetReleasing(on bool) {
+	if on && m.lazy {
+		m.check() // a loss before the release is one
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.releasing = on
@@ -154,8 +222,17 @@ func (m *Monitor) SetReleasing(on bool) {
 // final unless it was closed already. A loss kept while releasing (see
 // SetReleasing) is dropped: final replaces it.
 func (m *Monitor) Stop(final error) {
-	m.cancel()
-	<-m.done
+	m.mu.Lock()
+	first := !m.stopped
+	m.stopped = true
+	cancel := m.cancel
+	m.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-m.done
+	} else if first {
+		close(m.done) // no goroutine ran, and none will
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pending = nil

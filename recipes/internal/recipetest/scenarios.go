@@ -103,6 +103,30 @@ func LostOnSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
 	assert.Empty(t, Children(t, obs, p), "the release removed the node of the lost grant")
 }
 
+// LostOnUnwatchedSuspension checks on srv that a grant whose connection
+// was suspended, even briefly, is lost although nobody looked at it
+// meanwhile (no Lost, no Err): the client reconnects at once, and the
+// release then reports the loss, removes the node, and Err and Lost say
+// the same.
+func LostOnUnwatchedSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
+	ctx := Context(t, OpTimeout)
+	px := zktest.NewProxy(t, srv.Addr())
+	c := DialSuspendable(t, px)
+	obs := Dial(t, srv.Addr())
+	p := UniquePath(t)
+	h, release := r.Take(t, c, p)
+	states := c.StateEvents(t.Context())
+
+	px.Reset()
+	WaitState(t, states, zk.EventReconnected)
+	err := release(ctx)
+	require.ErrorIs(t, err, r.ErrLost)
+	require.ErrorIs(t, err, r.ErrSuspended)
+	require.ErrorIs(t, h.Err(), r.ErrSuspended)
+	RequireLost(t, h, "after the release reported the loss")
+	assert.Empty(t, Children(t, obs, p), "the release removed the node of the lost grant")
+}
+
 // LostOnNodeDeletion checks on srv that a grant whose node another session
 // deletes is lost, that the next contender is granted, and that the first
 // one's release reports the loss without touching the next one's node.

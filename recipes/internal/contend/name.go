@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -84,41 +84,59 @@ type Contender struct {
 // wrapped), and returns it as a Contender. When several markers occur, the
 // last one counts.
 func Parse(name string, markers []string) (Contender, bool) {
-	best := -1
-	var marker string
-	for _, m := range markers {
-		if i := strings.LastIndex(name, m); i > best {
-			best, marker = i, m
+	// The marker that counts is the last one, and the sequence number must
+	// follow it to the end of the name: find the last marker just before a
+	// sequence-shaped suffix, then make sure no marker starts after it.
+	best, marker, seq := -1, "", int32(0)
+	for _, n := range [...]int{10, 11} {
+		if len(name) < n {
+			break
+		}
+		s, ok := parseSeq(name[len(name)-n:])
+		if !ok {
+			continue
+		}
+		rest := name[:len(name)-n]
+		for _, m := range markers {
+			if at := len(rest) - len(m); at > best && strings.HasSuffix(rest, m) {
+				best, marker, seq = at, m, s
+			}
 		}
 	}
 	if best < 0 {
 		return Contender{}, false
 	}
-	seq, ok := parseSeq(name[best+len(marker):])
-	if !ok {
-		return Contender{}, false
+	for _, m := range markers {
+		if strings.Contains(name[best+1:], m) {
+			return Contender{}, false
+		}
 	}
 	return Contender{Name: name, Marker: marker, Seq: seq}, true
 }
 
 // parseSeq parses a sequence suffix in ZooKeeper's format.
 func parseSeq(s string) (int32, bool) {
-	digits := s
+	digits, neg := s, false
 	if strings.HasPrefix(s, "-") {
-		digits = s[1:]
+		digits, neg = s[1:], true
 		if len(s) != 10 && len(s) != 11 {
 			return 0, false
 		}
 	} else if len(s) != 10 {
 		return 0, false
 	}
+	var n int64
 	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
+		d := digits[i]
+		if d < '0' || d > '9' {
 			return 0, false
 		}
+		n = n*10 + int64(d-'0')
 	}
-	n, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
+	if neg {
+		n = -n
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
 		return 0, false
 	}
 	return int32(n), true

@@ -3,6 +3,8 @@ package contend
 import (
 	"math"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +108,49 @@ func TestPolicyGrace(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, Policy{Grace: 500 * time.Millisecond}.grace(T))
 	assert.Equal(t, time.Second, Policy{Grace: time.Hour}.grace(T), "clamped to T/6")
 	assert.Equal(t, time.Second, MaxGrace(T))
+}
+
+// FuzzParse checks Parse against its definition, written plainly: the
+// last occurrence of any marker in the name counts, and what follows it
+// must be a sequence number. Parse finds it from the end of the name
+// instead of searching the whole name for every marker.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"_c_6f1d0c3e-2b8a-4c1e-9f3a-0d5e7b9a1c2f-lock-0000000007", "a-lock-b__lock__0000000004",
+		"_c_x-lock--2147483648", "_c_x-lock--000000001", "_c_x-lock-00000000a7", "x__rlock__0000000001",
+		"-lock-0000000001-lock-", "__READ__-lock-0000000003", "-lock--lock-0000000009", "-latch-", "",
+		"x-lock-0000000001__WRIT__", "x__lock__-000000001", "-lock-9999999999",
+	} {
+		f.Add(s)
+	}
+	markers := append(LockMarkers, MarkerLatch)
+	f.Fuzz(func(t *testing.T, name string) {
+		got, ok := Parse(name, markers)
+		want, wantOK := parseByDefinition(name, markers)
+		require.Equal(t, wantOK, ok, "%q", name)
+		require.Equal(t, want, got, "%q", name)
+	})
+}
+
+// parseByDefinition is Parse as its doc comment says it.
+func parseByDefinition(name string, markers []string) (Contender, bool) {
+	best := -1
+	var marker string
+	for _, m := range markers {
+		if i := strings.LastIndex(name, m); i > best {
+			best, marker = i, m
+		}
+	}
+	if best < 0 {
+		return Contender{}, false
+	}
+	s := name[best+len(marker):]
+	if !regexp.MustCompile(`^(-?[0-9]{10}|-[0-9]{9})$`).MatchString(s) {
+		return Contender{}, false
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return Contender{}, false
+	}
+	return Contender{Name: name, Marker: marker, Seq: int32(n)}, true
 }

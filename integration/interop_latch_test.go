@@ -84,14 +84,7 @@ func testInteropLatchFirst(t *testing.T, srv *zktest.Server, start latchStart) {
 		l, err := e.Campaign(ctxFor(t, opTimeout), []byte("coordkit-a"))
 		got <- result{l, err}
 	}()
-	kids = waitChildren(t, c, elPath, 2, eventTimeout)
-	require.Contains(t, kids, latchNode)
-	ourNode := kids[0]
-	if ourNode == latchNode {
-		ourNode = kids[1]
-	}
-	requireLatchName(t, ourNode)
-	assert.Greater(t, latchSeq(ourNode), latchSeq(latchNode), "our node %s queues after the latch's %s", ourNode, latchNode)
+	ourNode := requireQueuedBehind(t, c, elPath, latchNode)
 	select {
 	case r := <-got:
 		require.FailNow(t, "Campaign did not wait", "Campaign returned (%v) while the latch led with %s", r.err, latchNode)
@@ -146,14 +139,7 @@ func testInteropElectionFirst(t *testing.T, srv *zktest.Server, start latchStart
 
 	latch := start(t, srv.Addr(), elPath, "curator-b")
 	latch.expect(t, "ready")
-	kids := waitChildren(t, c, elPath, 2, eventTimeout)
-	require.Contains(t, kids, ourNode)
-	latchNode := kids[0]
-	if latchNode == ourNode {
-		latchNode = kids[1]
-	}
-	requireLatchName(t, latchNode)
-	assert.Greater(t, latchSeq(latchNode), latchSeq(ourNode), "the latch's node %s queues after ours %s", latchNode, ourNode)
+	latchNode := requireQueuedBehind(t, c, elPath, ourNode)
 	latch.quiet(t, quietTimeout)
 	latch.send(t, "who")
 	assert.Equal(t, "coordkit-b", latch.expect(t, "who").ID, "the latch's getLeader while we lead")
@@ -186,6 +172,22 @@ func testInteropElectionFirst(t *testing.T, srv *zktest.Server, start latchStart
 	latch.closeStdin(t)
 	latch.requireExit(t)
 	waitNoCandidates(t, c, elPath)
+}
+
+// requireQueuedBehind waits until the election at path has a second
+// candidate node besides first, and returns its name, checking that it is
+// a LeaderLatch node queued after first.
+func requireQueuedBehind(t *testing.T, c *zk.Conn, path, first string) string {
+	t.Helper()
+	kids := waitChildren(t, c, path, 2, eventTimeout)
+	require.Contains(t, kids, first)
+	second := kids[0]
+	if second == first {
+		second = kids[1]
+	}
+	requireLatchName(t, second)
+	assert.Greater(t, latchSeq(second), latchSeq(first), "node %s queues after %s", second, first)
+	return second
 }
 
 // requireLatchName checks that name is a LeaderLatch node name,

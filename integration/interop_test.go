@@ -212,7 +212,7 @@ func prepareCurator(t *testing.T) peerStart {
 
 // curatorSources are the Curator peers in testdata/interop, compiled
 // together by compileCurator.
-var curatorSources = []string{"CuratorLock.java", "CuratorLatch.java"}
+var curatorSources = []string{"CuratorPeer.java", "CuratorLock.java", "CuratorLatch.java"}
 
 // compileCurator compiles curatorSources with one javac into a temporary
 // directory of the test and returns the class path that runs them.

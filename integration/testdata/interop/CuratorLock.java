@@ -1,6 +1,6 @@
 // A contender for Curator's InterProcessMutex, for coordkit's interop tests
-// (integration/interop_test.go compiles it with javac against Debian's
-// Curator and ZooKeeper jars).
+// (integration/interop_test.go compiles it with javac, with CuratorPeer.java,
+// against Debian's Curator and ZooKeeper jars).
 //
 // Usage:
 //   java CuratorLock HOSTS LOCK TIMEOUT_S...
@@ -24,32 +24,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.CreateMode;
 
 public final class CuratorLock {
     private CuratorLock() {}
-
-    private static void emit(String event) {
-        System.out.println("{\"event\": \"" + event + "\"}");
-        System.out.flush();
-    }
 
     public static void main(String[] args) {
         if (args.length < 3) {
             System.err.println("usage: CuratorLock HOSTS LOCK TIMEOUT_S..., or CuratorLock HOSTS LOCK rounds ROUNDS LOG HOLD_MS");
             System.exit(2);
         }
-        int status = 0;
-        CuratorFramework client = CuratorFrameworkFactory.newClient(args[0], 15000, 10000, new RetryOneTime(200));
-        try {
-            client.start();
-            if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("not connected to " + args[0] + " within 30 s");
-            }
-            emit("ready");
+        CuratorPeer.run(args[0], client -> {
             InterProcessMutex mutex = new InterProcessMutex(client, args[1]);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             if (args[2].equals("rounds") && args.length == 6) {
@@ -57,28 +43,19 @@ public final class CuratorLock {
             } else {
                 attempts(mutex, in, args);
             }
-        } catch (Exception e) {
-            String msg = String.valueOf(e).replace("\\", "\\\\").replace("\"", "\\\"");
-            System.out.println("{\"event\": \"fault\", \"error\": \"" + msg + "\"}");
-            System.out.flush();
-            e.printStackTrace();
-            status = 1;
-        } finally {
-            client.close();
-        }
-        System.exit(status);
+        });
     }
 
     private static void attempts(InterProcessMutex mutex, BufferedReader in, String[] args) throws Exception {
         for (int i = 2; i < args.length; i++) {
             if (!mutex.acquire(Long.parseLong(args[i]), TimeUnit.SECONDS)) {
-                emit("timeout");
+                CuratorPeer.emit("timeout");
                 continue;
             }
-            emit("acquired");
+            CuratorPeer.emit("acquired");
             in.readLine();
             mutex.release();
-            emit("released");
+            CuratorPeer.emit("released");
             return;
         }
     }
@@ -102,6 +79,6 @@ public final class CuratorLock {
             System.out.println("{\"event\": \"acquired\", \"round\": " + r + "}");
             System.out.flush();
         }
-        emit("done");
+        CuratorPeer.emit("done");
     }
 }

@@ -79,12 +79,8 @@ type Recipe struct {
 // its release deletes the node left behind and reports the loss.
 func LostOnSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
 	ctx := Context(t, OpTimeout)
-	px := zktest.NewProxy(t, srv.Addr())
-	c := DialSuspendable(t, px)
-	obs := Dial(t, srv.Addr())
-	p := UniquePath(t)
-	h, release := r.Take(t, c, p)
-	states := c.StateEvents(t.Context())
+	s := takeSuspendable(t, srv, r)
+	px, c, obs, p, h, release, states := s.px, s.c, s.obs, s.p, s.h, s.release, s.states
 
 	start := time.Now()
 	px.Blackhole()
@@ -110,21 +106,37 @@ func LostOnSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
 // the same.
 func LostOnUnwatchedSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
 	ctx := Context(t, OpTimeout)
-	px := zktest.NewProxy(t, srv.Addr())
-	c := DialSuspendable(t, px)
-	obs := Dial(t, srv.Addr())
-	p := UniquePath(t)
-	h, release := r.Take(t, c, p)
-	states := c.StateEvents(t.Context())
+	s := takeSuspendable(t, srv, r)
 
-	px.Reset()
-	WaitState(t, states, zk.EventReconnected)
-	err := release(ctx)
+	s.px.Reset()
+	WaitState(t, s.states, zk.EventReconnected)
+	err := s.release(ctx)
 	require.ErrorIs(t, err, r.ErrLost)
 	require.ErrorIs(t, err, r.ErrSuspended)
-	require.ErrorIs(t, h.Err(), r.ErrSuspended)
-	RequireLost(t, h, "after the release reported the loss")
-	assert.Empty(t, Children(t, obs, p), "the release removed the node of the lost grant")
+	require.ErrorIs(t, s.h.Err(), r.ErrSuspended)
+	RequireLost(t, s.h, "after the release reported the loss")
+	assert.Empty(t, Children(t, s.obs, s.p), "the release removed the node of the lost grant")
+}
+
+// suspendable is a grant on the directory p taken through c, a
+// connection that the proxy px can cut, with the state events of c from
+// then on and a second connection, obs, to look at the directory.
+type suspendable struct {
+	px      *zktest.Proxy
+	c, obs  *zk.Conn
+	p       string
+	h       Grant
+	release func(context.Context) error
+	states  <-chan zk.StateEvent
+}
+
+// takeSuspendable takes a grant of r on srv through a proxy.
+func takeSuspendable(t *testing.T, srv *zktest.Server, r Recipe) suspendable {
+	px := zktest.NewProxy(t, srv.Addr())
+	s := suspendable{px: px, c: DialSuspendable(t, px), obs: Dial(t, srv.Addr()), p: UniquePath(t)}
+	s.h, s.release = r.Take(t, s.c, s.p)
+	s.states = s.c.StateEvents(t.Context())
+	return s
 }
 
 // LostOnNodeDeletion checks on srv that a grant whose node another session

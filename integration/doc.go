@@ -30,10 +30,12 @@
 //   - locks and elections under faults on the 3-node ensemble (leader
 //     killed, a holder black-holed past its session timeout, a session
 //     expired, a create's reply dropped): fencing tokens and terms
-//     strictly increase, no two holders or leaders overlap, a holder learns
-//     of its loss before the next grant, no node is left (TestLockFaults,
-//     TestElectionFaults); coordkit's Mutex against Curator's and kazoo's
-//     locks on the same path (TestInterop*);
+//     strictly increase, no two holders or leaders overlap (readers of an
+//     RWMutex only with each other), a holder learns of its loss before the
+//     next grant, no node is left (TestLockFaults, TestElectionFaults,
+//     TestRWMutexFaults); coordkit's Mutex against Curator's and kazoo's
+//     locks, and its Election against Curator's LeaderLatch, on the same
+//     path (TestInterop*);
 //   - durability: kill -9 of `coordkit server --data DIR` keeps every
 //     acknowledged write, and the dead sessions' ephemeral nodes go after
 //     their timeout (TestDurabilityKill9).

@@ -20,10 +20,10 @@ import (
 const faultSessionTimeout = 4 * time.Second
 
 // recipe adapts a lock or an election to the fault runner: acquire takes
-// one grant through conn on path.
+// contender id's n-th grant (from 0) through conn on path.
 type recipe struct {
 	name    string
-	acquire func(ctx context.Context, conn *zk.Conn, path string, id int) (grant, error)
+	acquire func(ctx context.Context, conn *zk.Conn, path string, id, n int) (grant, error)
 	// errLost is what release errors wrap when the hold was lost first,
 	// errSuspended what a loss by a suspended connection wraps.
 	errLost, errSuspended error
@@ -37,23 +37,34 @@ type grant interface {
 	Lost() <-chan struct{}
 	Err() error
 	release(ctx context.Context) error
+	// shared reports whether the grant may overlap other shared ones
+	// (a read lock's).
+	shared() bool
 }
 
 type lockHold struct{ *lock.Hold }
 
 func (h lockHold) release(ctx context.Context) error { return h.Unlock(ctx) }
+func (h lockHold) shared() bool                      { return false }
+
+// readHold is a read lock's hold of an RWMutex.
+type readHold struct{ *lock.Hold }
+
+func (h readHold) release(ctx context.Context) error { return h.Unlock(ctx) }
+func (h readHold) shared() bool                      { return true }
 
 type leadership struct{ *election.Leadership }
 
 func (l leadership) Token() int64                      { return l.Term() }
 func (l leadership) release(ctx context.Context) error { return l.Resign(ctx) }
+func (l leadership) shared() bool                      { return false }
 
 var (
 	mutexRecipe = recipe{
 		name:         "mutex",
 		errLost:      lock.ErrLost,
 		errSuspended: lock.ErrSuspended,
-		acquire: func(ctx context.Context, conn *zk.Conn, path string, _ int) (grant, error) {
+		acquire: func(ctx context.Context, conn *zk.Conn, path string, _, _ int) (grant, error) {
 			m, err := lock.New(conn, path)
 			if err != nil {
 				return nil, err
@@ -69,7 +80,7 @@ var (
 		name:         "election",
 		errLost:      election.ErrLost,
 		errSuspended: election.ErrSuspended,
-		acquire: func(ctx context.Context, conn *zk.Conn, path string, id int) (grant, error) {
+		acquire: func(ctx context.Context, conn *zk.Conn, path string, id, _ int) (grant, error) {
 			e, err := election.New(conn, path)
 			if err != nil {
 				return nil, err
@@ -79,6 +90,34 @@ var (
 				return nil, err
 			}
 			return leadership{l}, nil
+		},
+	}
+	// rwMutexRecipe reads on every other grant of each contender, writes
+	// on the others, starting with a read for even ids: the fault's victim
+	// (contender 0, its first grant) is a reader, whose loss must be
+	// learnt before a writer is granted, and the faults meet both kinds
+	// waiting.
+	rwMutexRecipe = recipe{
+		name:         "rwmutex",
+		errLost:      lock.ErrLost,
+		errSuspended: lock.ErrSuspended,
+		acquire: func(ctx context.Context, conn *zk.Conn, path string, id, n int) (grant, error) {
+			m, err := lock.NewRWMutex(conn, path)
+			if err != nil {
+				return nil, err
+			}
+			if (id+n)%2 == 1 {
+				h, err := m.Lock(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return lockHold{h}, nil
+			}
+			h, err := m.RLock(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return readHold{h}, nil
 		},
 	}
 )
@@ -173,7 +212,7 @@ func (r *faultRun) run(ctx context.Context, c *contender) {
 				r.hist.problem("contender %d: before grant %d: %v", c.id, n, err)
 			}
 		}
-		g, err := r.recipe.acquire(ctx, c.conn, r.path, c.id)
+		g, err := r.recipe.acquire(ctx, c.conn, r.path, c.id, n)
 		if err != nil {
 			// A fault may fail an acquisition (a lost connection, an
 			// expired session): wait until the session is connected or
@@ -182,7 +221,7 @@ func (r *faultRun) run(ctx context.Context, c *contender) {
 			_ = zktest.WaitUntil(ctx, func() bool { return conn.State() == zk.StateConnected || conn.Err() != nil })
 			continue
 		}
-		rec := r.hist.grant(c.id, g.Token(), g.Node(), time.Now())
+		rec := r.hist.grant(c.id, g.Token(), g.Node(), g.shared(), time.Now())
 		n++
 		watched := make(chan struct{})
 		go func() {

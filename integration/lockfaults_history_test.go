@@ -29,6 +29,7 @@ type grantRecord struct {
 	contender int
 	token     int64
 	node      string
+	shared    bool      // a read lock's grant: others that are shared may overlap it
 	acquired  time.Time // when Lock or Campaign returned
 
 	// Set once each, under history.mu.
@@ -65,10 +66,10 @@ func (g *grantRecord) end() (time.Time, bool) {
 
 // grant records that contender got a grant with token and returns its
 // record; the caller takes the time right after the grant.
-func (h *history) grant(contender int, token int64, node string, at time.Time) *grantRecord {
+func (h *history) grant(contender int, token int64, node string, shared bool, at time.Time) *grantRecord {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	g := &grantRecord{contender: contender, token: token, node: node, acquired: at}
+	g := &grantRecord{contender: contender, token: token, node: node, shared: shared, acquired: at}
 	h.grants = append(h.grants, g)
 	return g
 }
@@ -103,36 +104,42 @@ func (h *history) problem(format string, args ...any) {
 	h.problems = append(h.problems, fmt.Sprintf(format, args...))
 }
 
-// check returns every violation of the invariants: tokens strictly
-// increase in grant order; each grant ended (released, or its loss learnt)
-// before the next one was granted (a loss forced on the server at once
+// check returns every violation of the invariants: of any two grants
+// that are not both shared (every two, for a mutex or an election), the
+// one granted later has the larger token and was granted after the other
+// ended (released, or its loss learnt; a loss forced on the server at once
 // within forcedSlack); each of the contenders got want grants; and the
-// problems the contenders recorded.
+// problems the contenders recorded. Shared grants (readers) may overlap
+// and carry tokens in any order among themselves.
 func (h *history) check(contenders, want int) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	bad := slices.Clone(h.problems)
 	gs := h.sorted()
-	for i := 1; i < len(gs); i++ {
-		prev, next := gs[i-1], gs[i]
-		if next.token <= prev.token {
-			bad = append(bad, fmt.Sprintf("grant %d (contender %d) has token %d after token %d of grant %d (contender %d)",
-				i, next.contender, next.token, prev.token, i-1, prev.contender))
-		}
-		end, ok := prev.end()
-		if ok && prev.forced {
-			end = end.Add(-forcedSlack)
-		}
-		switch {
-		case !ok:
-			bad = append(bad, fmt.Sprintf("grant %d (contender %d) never ended, but grant %d (contender %d) followed",
-				i-1, prev.contender, i, next.contender))
-		case !end.Before(next.acquired):
-			bad = append(bad, fmt.Sprintf("grants overlap: grant %d (contender %d, fault %q) ended %v after grant %d (contender %d) began",
-				i-1, prev.contender, prev.fault, end.Sub(next.acquired), i, next.contender))
-		case prev.forced && !end.Add(forcedSlack).Before(next.acquired):
-			h.notes = append(h.notes, fmt.Sprintf("grant %d (contender %d, fault %q) learnt of its forced loss %v after grant %d began (slack %v)",
-				i-1, prev.contender, prev.fault, end.Add(forcedSlack).Sub(next.acquired), i, forcedSlack))
+	for j, next := range gs {
+		for i, prev := range gs[:j] {
+			if prev.shared && next.shared {
+				continue
+			}
+			if next.token <= prev.token {
+				bad = append(bad, fmt.Sprintf("grant %d (contender %d) has token %d after token %d of grant %d (contender %d)",
+					j, next.contender, next.token, prev.token, i, prev.contender))
+			}
+			end, ok := prev.end()
+			if ok && prev.forced {
+				end = end.Add(-forcedSlack)
+			}
+			switch {
+			case !ok:
+				bad = append(bad, fmt.Sprintf("grant %d (contender %d) never ended, but grant %d (contender %d) followed",
+					i, prev.contender, j, next.contender))
+			case !end.Before(next.acquired):
+				bad = append(bad, fmt.Sprintf("grants overlap: grant %d (contender %d, fault %q) ended %v after grant %d (contender %d) began",
+					i, prev.contender, prev.fault, end.Sub(next.acquired), j, next.contender))
+			case prev.forced && !end.Add(forcedSlack).Before(next.acquired):
+				h.notes = append(h.notes, fmt.Sprintf("grant %d (contender %d, fault %q) learnt of its forced loss %v after grant %d began (slack %v)",
+					i, prev.contender, prev.fault, end.Add(forcedSlack).Sub(next.acquired), j, forcedSlack))
+			}
 		}
 	}
 	counts := make([]int, contenders)
@@ -171,8 +178,12 @@ func (h *history) String() string {
 	}
 	var b strings.Builder
 	for i, g := range gs {
-		fmt.Fprintf(&b, "%2d contender %d token %#x acquired %s releasing %s lost %s",
-			i, g.contender, g.token, rel(g.acquired), rel(g.releasing), rel(g.lost))
+		kind := "exclusive"
+		if g.shared {
+			kind = "shared"
+		}
+		fmt.Fprintf(&b, "%2d contender %d %s token %#x acquired %s releasing %s lost %s",
+			i, g.contender, kind, g.token, rel(g.acquired), rel(g.releasing), rel(g.lost))
 		if g.fault != "" {
 			fmt.Fprintf(&b, " fault %q (err %v)", g.fault, g.lostErr)
 		}

@@ -23,9 +23,9 @@ import (
 // flags make larger runs (-faults.contenders 8 -faults.rounds 25
 // -faults.repeat 5).
 var (
-	faultContenders = flag.Int("faults.contenders", 4, "TestLockFaults, TestElectionFaults: contenders per run")
-	faultRounds     = flag.Int("faults.rounds", 4, "TestLockFaults, TestElectionFaults: grants each contender takes per run")
-	faultRepeat     = flag.Int("faults.repeat", 1, "TestLockFaults, TestElectionFaults: runs of every fault scenario")
+	faultContenders = flag.Int("faults.contenders", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: contenders per run")
+	faultRounds     = flag.Int("faults.rounds", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: grants each contender takes per run")
+	faultRepeat     = flag.Int("faults.repeat", 1, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: runs of every fault scenario")
 )
 
 const (
@@ -45,6 +45,11 @@ func TestLockFaults(t *testing.T) { testFaults(t, mutexRecipe) }
 // TestElectionFaults is TestLockFaults for candidates of an
 // election.Election: at most one leader at any time, terms increasing.
 func TestElectionFaults(t *testing.T) { testFaults(t, electionRecipe) }
+
+// TestRWMutexFaults is TestLockFaults for readers and writers of a
+// lock.RWMutex: readers may hold together, a writer holds alone, and
+// tokens increase across every writer.
+func TestRWMutexFaults(t *testing.T) { testFaults(t, rwMutexRecipe) }
 
 func testFaults(t *testing.T, r recipe) {
 	e := ensemble(t)
@@ -95,8 +100,27 @@ func (f *faultEnv) waitLost(ctx context.Context, g grant) error {
 	return nil
 }
 
+// synced makes the observer's next reads see every write the ensemble's
+// leader applied before now: the observer may be on a follower that lags.
+func (f *faultEnv) synced(ctx context.Context) error {
+	_, err := f.obs.Sync(ctx, f.path)
+	return err
+}
+
+// gone reports whether node no longer exists, as the leader sees it.
+func (f *faultEnv) gone(ctx context.Context, node string) bool {
+	if f.synced(ctx) != nil {
+		return false
+	}
+	_, ok, err := f.obs.Exists(ctx, node)
+	return err == nil && !ok
+}
+
 // owned returns the lock's child nodes that session sid owns.
 func (f *faultEnv) owned(ctx context.Context, sid int64) ([]string, error) {
+	if err := f.synced(ctx); err != nil {
+		return nil, err
+	}
 	kids, _, err := f.obs.Children(ctx, f.path)
 	if err != nil {
 		return nil, err
@@ -165,10 +189,7 @@ func blackhole(f *faultEnv) hooks {
 		// The server expires the session and deletes its node; then the
 		// holder may reconnect and learn of the expiry, if it has not
 		// stepped down already.
-		err := zktest.WaitUntil(ctx, func() bool {
-			_, ok, err := f.obs.Exists(ctx, g.Node())
-			return err == nil && !ok
-		})
+		err := zktest.WaitUntil(ctx, func() bool { return f.gone(ctx, g.Node()) })
 		c.each((*zktest.Proxy).Pass)
 		if err != nil {
 			return fmt.Errorf("the session of hold %s did not expire: %w", g.Node(), err)
@@ -304,6 +325,9 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	}
 	var kids []string
 	require.NoError(t, retry(ctx, func(ctx context.Context) error {
+		if err := f.synced(ctx); err != nil {
+			return err
+		}
 		var err error
 		kids, _, err = f.obs.Children(ctx, f.path)
 		return err

@@ -1,0 +1,58 @@
+package integration
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestHistoryCheck checks the fault tests' judge on made-up histories:
+// exclusive grants may not overlap anything, shared ones may overlap each
+// other only, and tokens grow across every exclusive grant.
+func TestHistoryCheck(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	type g struct {
+		contender     int
+		token         int64
+		shared        bool
+		from, release int // ms
+	}
+	for _, tc := range []struct {
+		name   string
+		grants []g
+		want   int    // grants each contender must have
+		bad    string // a substring of the one violation expected; "" for none
+	}{
+		{"exclusive, one after the other", []g{{0, 1, false, 0, 10}, {1, 2, false, 11, 20}}, 1, ""},
+		{"exclusive, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap"},
+		{"exclusive, token going down", []g{{0, 2, false, 0, 10}, {1, 1, false, 11, 20}}, 1, "has token 1 after token 2"},
+		{"shared, overlapping, tokens in any order", []g{{0, 2, true, 0, 10}, {1, 1, true, 5, 20}}, 1, ""},
+		{"shared then exclusive, overlapping", []g{{0, 1, true, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap"},
+		{"exclusive then shared, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, true, 5, 20}}, 1, "grants overlap"},
+		{"shared after exclusive, smaller token", []g{{0, 2, false, 0, 10}, {1, 1, true, 11, 20}}, 1, "has token 1 after token 2"},
+		{"a writer while an earlier reader holds, after a later one ended",
+			[]g{{0, 1, true, 0, 50}, {1, 2, true, 10, 20}, {2, 3, false, 30, 40}}, 1, "grant 0 (contender 0, fault \"\") ended 20ms after grant 2"},
+		{"readers around a writer", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {0, 3, false, 11, 20}, {1, 4, true, 21, 30}}, 2, ""},
+		{"a contender short of grants", []g{{0, 1, false, 0, 10}, {0, 2, false, 11, 20}, {1, 3, false, 21, 30}}, 2, "contender 1 was granted 1 times, want 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &history{}
+			contenders := 0
+			for _, x := range tc.grants {
+				rec := h.grant(x.contender, x.token, "n", x.shared, at(x.from))
+				h.releasing(rec, at(x.release))
+				contenders = max(contenders, x.contender+1)
+			}
+			bad := h.check(contenders, tc.want)
+			if tc.bad == "" {
+				assert.Empty(t, bad)
+				return
+			}
+			if assert.Len(t, bad, 1, "%q", bad) {
+				assert.Contains(t, bad[0], tc.bad)
+			}
+		})
+	}
+}

@@ -87,10 +87,10 @@ lint: tools
 bench: zookeeper tools
 	cd bench && BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) ROUNDS=$(BENCHCOUNT) NAME=$(BENCH_NAME) ./run.sh
 
-## soak: the lock, read/write lock and election fault tests at SOAK_FAULTS' size, then long
+## soak: the lock, read/write lock, semaphore and election fault tests at SOAK_FAULTS' size, then long
 ## tests behind the "soak" build tag, if there are any.
 soak: zookeeper
-	$(GO) test -race -count=1 -run 'TestLockFaults|TestElectionFaults|TestRWMutexFaults' -timeout $(SOAK_TIMEOUT) ./integration/ -args $(SOAK_FAULTS)
+	$(GO) test -race -count=1 -run 'TestLockFaults|TestElectionFaults|TestRWMutexFaults|TestSemaphoreFaults' -timeout $(SOAK_TIMEOUT) ./integration/ -args $(SOAK_FAULTS)
 	@if ! grep -rlE --include='*.go' '^//go:build .*\bsoak\b' . >/dev/null; then echo "soak: no soak tests"; exit 0; fi; \
 	$(GO) test -race -count=1 -tags soak -run Soak -timeout $(SOAK_TIMEOUT) ./...
 

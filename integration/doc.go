@@ -31,9 +31,10 @@
 //     killed, a holder black-holed past its session timeout, a session
 //     expired, a create's reply dropped): fencing tokens and terms
 //     strictly increase, no two holders or leaders overlap (readers of an
-//     RWMutex only with each other), a holder learns of its loss before the
-//     next grant, no node is left (TestLockFaults, TestElectionFaults,
-//     TestRWMutexFaults); coordkit's Mutex against Curator's and kazoo's
+//     RWMutex only with each other, a Semaphore's leases up to its limit),
+//     a holder learns of its loss before the next grant, no node is left
+//     (TestLockFaults, TestElectionFaults, TestRWMutexFaults,
+//     TestSemaphoreFaults); coordkit's Mutex against Curator's and kazoo's
 //     locks, and its Election against Curator's LeaderLatch, on the same
 //     path (TestInterop*);
 //   - durability: kill -9 of `coordkit server --data DIR` keeps every

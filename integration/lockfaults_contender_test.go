@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"testing"
 	"time"
 
@@ -27,6 +28,24 @@ type recipe struct {
 	// errLost is what release errors wrap when the hold was lost first,
 	// errSuspended what a loss by a suspended connection wraps.
 	errLost, errSuspended error
+	// dirs are the directories under the path that hold the contenders'
+	// nodes ("" for the path itself, the default).
+	dirs []string
+	// limit is how many grants may be held at once (0: as many as
+	// shared grants allow; see history.check).
+	limit int
+}
+
+// nodeDirs returns the directories holding the contenders' nodes under p.
+func (r recipe) nodeDirs(p string) []string {
+	if len(r.dirs) == 0 {
+		return []string{p}
+	}
+	out := make([]string, len(r.dirs))
+	for i, d := range r.dirs {
+		out[i] = path.Join(p, d)
+	}
+	return out
 }
 
 // grant is what the runner needs of a *lock.Hold or an
@@ -52,6 +71,12 @@ type readHold struct{ *lock.Hold }
 
 func (h readHold) release(ctx context.Context) error { return h.Unlock(ctx) }
 func (h readHold) shared() bool                      { return true }
+
+// lease is a lease of a Semaphore: leases are shared, up to the limit.
+type lease struct{ *lock.Lease }
+
+func (l lease) release(ctx context.Context) error { return l.Release(ctx) }
+func (l lease) shared() bool                      { return true }
 
 type leadership struct{ *election.Leadership }
 
@@ -120,7 +145,30 @@ var (
 			return readHold{h}, nil
 		},
 	}
+	// semaphoreRecipe takes leases of a Semaphore of faultLeases: its
+	// nodes are in "locks" (the internal mutex) and "leases".
+	semaphoreRecipe = recipe{
+		name:         "semaphore",
+		errLost:      lock.ErrLost,
+		errSuspended: lock.ErrSuspended,
+		dirs:         []string{"locks", "leases"},
+		limit:        faultLeases,
+		acquire: func(ctx context.Context, conn *zk.Conn, path string, _, _ int) (grant, error) {
+			s, err := lock.NewSemaphore(conn, path, faultLeases)
+			if err != nil {
+				return nil, err
+			}
+			l, err := s.Acquire(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return lease{l}, nil
+		},
+	}
 )
+
+// faultLeases is the limit of the semaphore under faults.
+const faultLeases = 2
 
 // contender is one client of the lock or election in a fault scenario. It
 // reaches each ensemble member through a proxy of its own, so that a fault

@@ -22,6 +22,7 @@ type history struct {
 	grants   []*grantRecord
 	problems []string
 	notes    []string // what check saw within the slack
+	maxHeld  int      // the most grants check saw held at once
 }
 
 // grantRecord is one grant: contender, token, and hold interval.
@@ -62,6 +63,16 @@ func (g *grantRecord) end() (time.Time, bool) {
 		return g.releasing, true
 	}
 	return g.lost, true
+}
+
+// endWithSlack is end, moved forcedSlack earlier for a loss the server
+// forced at once.
+func (g *grantRecord) endWithSlack() (time.Time, bool) {
+	end, ok := g.end()
+	if ok && g.forced {
+		end = end.Add(-forcedSlack)
+	}
+	return end, ok
 }
 
 // grant records that contender got a grant with token and returns its
@@ -109,26 +120,28 @@ func (h *history) problem(format string, args ...any) {
 // one granted later has the larger token and was granted after the other
 // ended (released, or its loss learnt; a loss forced on the server at once
 // within forcedSlack); each of the contenders got want grants; and the
-// problems the contenders recorded. Shared grants (readers) may overlap
-// and carry tokens in any order among themselves.
-func (h *history) check(contenders, want int) []string {
+// problems the contenders recorded. Shared grants (readers, leases) may
+// overlap and carry tokens in any order among themselves; with a limit
+// above 0, no more than limit grants are held at once.
+func (h *history) check(contenders, want, limit int) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	bad := slices.Clone(h.problems)
 	gs := h.sorted()
 	for j, next := range gs {
+		held := 1 // next, and the earlier ones it overlaps
 		for i, prev := range gs[:j] {
 			if prev.shared && next.shared {
+				if end, ok := prev.endWithSlack(); !ok || !end.Before(next.acquired) {
+					held++
+				}
 				continue
 			}
 			if next.token <= prev.token {
 				bad = append(bad, fmt.Sprintf("grant %d (contender %d) has token %d after token %d of grant %d (contender %d)",
 					j, next.contender, next.token, prev.token, i, prev.contender))
 			}
-			end, ok := prev.end()
-			if ok && prev.forced {
-				end = end.Add(-forcedSlack)
-			}
+			end, ok := prev.endWithSlack()
 			switch {
 			case !ok:
 				bad = append(bad, fmt.Sprintf("grant %d (contender %d) never ended, but grant %d (contender %d) followed",
@@ -140,6 +153,11 @@ func (h *history) check(contenders, want int) []string {
 				h.notes = append(h.notes, fmt.Sprintf("grant %d (contender %d, fault %q) learnt of its forced loss %v after grant %d began (slack %v)",
 					i, prev.contender, prev.fault, end.Add(forcedSlack).Sub(next.acquired), j, forcedSlack))
 			}
+		}
+		h.maxHeld = max(h.maxHeld, held)
+		if limit > 0 && held > limit {
+			bad = append(bad, fmt.Sprintf("grant %d (contender %d) made %d grants held at once, limit %d",
+				j, next.contender, held, limit))
 		}
 	}
 	counts := make([]int, contenders)

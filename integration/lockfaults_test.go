@@ -23,9 +23,9 @@ import (
 // flags make larger runs (-faults.contenders 8 -faults.rounds 25
 // -faults.repeat 5).
 var (
-	faultContenders = flag.Int("faults.contenders", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: contenders per run")
-	faultRounds     = flag.Int("faults.rounds", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: grants each contender takes per run")
-	faultRepeat     = flag.Int("faults.repeat", 1, "TestLockFaults, TestElectionFaults, TestRWMutexFaults: runs of every fault scenario")
+	faultContenders = flag.Int("faults.contenders", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults, TestSemaphoreFaults: contenders per run")
+	faultRounds     = flag.Int("faults.rounds", 4, "TestLockFaults, TestElectionFaults, TestRWMutexFaults, TestSemaphoreFaults: grants each contender takes per run")
+	faultRepeat     = flag.Int("faults.repeat", 1, "TestLockFaults, TestElectionFaults, TestRWMutexFaults, TestSemaphoreFaults: runs of every fault scenario")
 )
 
 const (
@@ -50,6 +50,10 @@ func TestElectionFaults(t *testing.T) { testFaults(t, electionRecipe) }
 // lock.RWMutex: readers may hold together, a writer holds alone, and
 // tokens increase across every writer.
 func TestRWMutexFaults(t *testing.T) { testFaults(t, rwMutexRecipe) }
+
+// TestSemaphoreFaults is TestLockFaults for the leases of a
+// lock.Semaphore: at most its limit held at once.
+func TestSemaphoreFaults(t *testing.T) { testFaults(t, semaphoreRecipe) }
 
 func testFaults(t *testing.T, r recipe) {
 	e := ensemble(t)
@@ -121,18 +125,20 @@ func (f *faultEnv) owned(ctx context.Context, sid int64) ([]string, error) {
 	if err := f.synced(ctx); err != nil {
 		return nil, err
 	}
-	kids, _, err := f.obs.Children(ctx, f.path)
-	if err != nil {
-		return nil, err
-	}
 	var mine []string
-	for _, k := range kids {
-		st, ok, err := f.obs.Exists(ctx, path.Join(f.path, k))
+	for _, dir := range f.recipe.nodeDirs(f.path) {
+		kids, _, err := f.obs.Children(ctx, dir)
 		if err != nil {
 			return nil, err
 		}
-		if ok && st.EphemeralOwner == sid {
-			mine = append(mine, path.Join(f.path, k))
+		for _, k := range kids {
+			st, ok, err := f.obs.Exists(ctx, path.Join(dir, k))
+			if err != nil {
+				return nil, err
+			}
+			if ok && st.EphemeralOwner == sid {
+				mine = append(mine, path.Join(dir, k))
+			}
 		}
 	}
 	return mine, nil
@@ -304,6 +310,11 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	// The directory exists beforehand, so that the first creates under it
 	// are the contenders' own (the reply dropped is that of the create).
 	mustCreate(t, f.obs, f.path, nil)
+	for _, dir := range r.nodeDirs(f.path) {
+		if dir != f.path {
+			mustCreate(t, f.obs, dir, nil)
+		}
+	}
 	run := &faultRun{recipe: r, path: f.path, hist: f.hist, hooks: sc.hooks(f), hold: faultHold, rounds: rounds}
 
 	var wg sync.WaitGroup
@@ -320,18 +331,24 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	t.Logf("%s %s: %d grants in %v:\n%s", r.name, sc.name, contenders*rounds, time.Since(start).Round(time.Millisecond), f.hist)
 
 	assert.True(t, f.injected.Load(), "the fault was injected")
-	if bad := f.hist.check(contenders, rounds); len(bad) > 0 {
+	if bad := f.hist.check(contenders, rounds, r.limit); len(bad) > 0 {
 		assert.Empty(t, bad, "history:\n%s", f.hist)
 	}
-	var kids []string
-	require.NoError(t, retry(ctx, func(ctx context.Context) error {
-		if err := f.synced(ctx); err != nil {
+	if r.limit > 1 {
+		// Contenders that always wait for a lease fill every one of them.
+		assert.Equal(t, r.limit, f.hist.maxHeld, "grants held at once at most; history:\n%s", f.hist)
+	}
+	for _, dir := range r.nodeDirs(f.path) {
+		var kids []string
+		require.NoError(t, retry(ctx, func(ctx context.Context) error {
+			if err := f.synced(ctx); err != nil {
+				return err
+			}
+			var err error
+			kids, _, err = f.obs.Children(ctx, dir)
 			return err
-		}
-		var err error
-		kids, _, err = f.obs.Children(ctx, f.path)
-		return err
-	}))
-	assert.Empty(t, kids, "no orphan node remains under %s", f.path)
+		}))
+		assert.Empty(t, kids, "no orphan node remains under %s", dir)
+	}
 	require.NoError(t, e.WaitQuorum(ctxFor(t, startTimeout)))
 }

@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -24,6 +27,9 @@ type meter struct {
 	io              *ioCounts // the client's reads and writes, if counted
 	reads0, reads   uint64
 	writes0, writes uint64
+
+	sysr0, sysw0 uint64 // this process's read and write system calls at start
+	sysr, sysw   uint64
 }
 
 // start collects garbage, then starts the clock and the CPU count.
@@ -38,6 +44,7 @@ func (m *meter) start() {
 	if m.io != nil {
 		m.reads0, m.writes0 = m.io.reads.Load(), m.io.writes.Load()
 	}
+	m.sysr0, m.sysw0 = processSyscalls()
 	m.cpu0 = processCPU()
 	m.t0 = time.Now()
 }
@@ -49,6 +56,8 @@ func (m *meter) stop() {
 	}
 	m.elapsed = time.Since(m.t0)
 	m.cpu = processCPU() - m.cpu0
+	r, w := processSyscalls()
+	m.sysr, m.sysw = r-m.sysr0, w-m.sysw0
 	if m.io != nil {
 		m.reads, m.writes = m.io.reads.Load()-m.reads0, m.io.writes.Load()-m.writes0
 	}
@@ -71,6 +80,10 @@ func (m *meter) report(n int) {
 	if m.io != nil {
 		b.ReportMetric(float64(m.reads)/float64(n), "reads/op")
 		b.ReportMetric(float64(m.writes)/float64(n), "writes/op")
+	}
+	if m.sysr+m.sysw > 0 {
+		b.ReportMetric(float64(m.sysr)/float64(n), "sysreads/op")
+		b.ReportMetric(float64(m.sysw)/float64(n), "syswrites/op")
 	}
 	if len(m.lat) > 0 {
 		slices.Sort(m.lat)
@@ -96,6 +109,33 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processSyscalls returns the read and write system calls this process
+// has made, all threads (/proc/self/io; 0, 0 where it is missing). With
+// the embedded server in the process they count the server's too.
+func processSyscalls() (reads, writes uint64) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
 }
 
 // firstError keeps the first error of many goroutines.

@@ -32,8 +32,9 @@
 //     expired, a create's reply dropped): fencing tokens and terms
 //     strictly increase, no two holders or leaders overlap (readers of an
 //     RWMutex only with each other, a Semaphore's leases up to its limit),
-//     a holder learns of its loss before the next grant, no node is left
-//     (TestLockFaults, TestElectionFaults, TestRWMutexFaults,
+//     a holder learns of its loss before the next grant, no node is left,
+//     and away from the fault the next leader leads within 200 ms of a
+//     Resign (TestLockFaults, TestElectionFaults, TestRWMutexFaults,
 //     TestSemaphoreFaults); coordkit's Mutex against Curator's and kazoo's
 //     locks, and its Election against Curator's LeaderLatch, on the same
 //     path (TestInterop*);

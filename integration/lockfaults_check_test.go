@@ -44,7 +44,7 @@ func TestHistoryCheck(t *testing.T) {
 			h := &history{}
 			contenders := 0
 			for _, x := range tc.grants {
-				rec := h.grant(x.contender, x.token, "n", x.shared, at(x.from))
+				rec := h.grant(x.contender, x.token, "n", x.shared, at(x.from), at(x.from))
 				h.releasing(rec, at(x.release))
 				contenders = max(contenders, x.contender+1)
 			}
@@ -58,4 +58,32 @@ func TestHistoryCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHistoryHandovers tests which hand-overs the judge times: graceful
+// ones (released, not lost) between grants without the fault, outside the
+// fault's span.
+func TestHistoryHandovers(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	h := &history{}
+	add := func(contender, from, release int) *grantRecord {
+		g := h.grant(contender, int64(from), "n", false, at(0), at(from))
+		h.releasing(g, at(release))
+		return g
+	}
+	add(0, 0, 10)  // -> 15: 5 ms
+	add(1, 15, 30) // -> 32: 2 ms
+	add(2, 32, 40) // -> 100, lost first: not timed
+	h.lost(h.grants[2], at(35), nil)
+	v := add(0, 100, 110) // carries the fault: neither side timed
+	h.faulted(v, "blackhole", false)
+	add(1, 500, 510) // -> 520 overlaps the span below: not timed
+	add(2, 520, 530) // -> 700: inside the span
+	add(0, 700, 710) // -> 713: 3 ms
+	add(1, 713, 720) // -> 800: 80 ms, but asked at 750, after the release
+	g := h.grant(2, 800, "n", false, at(750), at(800))
+	h.releasing(g, at(810))
+	h.faultFrom, h.faultTo = at(515), at(600)
+	assert.Equal(t, []time.Duration{5 * time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond}, h.handovers())
 }

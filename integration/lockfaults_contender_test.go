@@ -34,6 +34,9 @@ type recipe struct {
 	// limit is how many grants may be held at once (0: as many as
 	// shared grants allow; see history.check).
 	limit int
+	// handover, if set, bounds every graceful hand-over outside the
+	// fault: from a release to the next grant.
+	handover time.Duration
 }
 
 // nodeDirs returns the directories holding the contenders' nodes under p.
@@ -105,6 +108,7 @@ var (
 		name:         "election",
 		errLost:      election.ErrLost,
 		errSuspended: election.ErrSuspended,
+		handover:     200 * time.Millisecond, // the bound after a Resign
 		acquire: func(ctx context.Context, conn *zk.Conn, path string, id, _ int) (grant, error) {
 			e, err := election.New(conn, path)
 			if err != nil {
@@ -260,6 +264,7 @@ func (r *faultRun) run(ctx context.Context, c *contender) {
 				r.hist.problem("contender %d: before grant %d: %v", c.id, n, err)
 			}
 		}
+		asked := time.Now()
 		g, err := r.recipe.acquire(ctx, c.conn, r.path, c.id, n)
 		if err != nil {
 			// A fault may fail an acquisition (a lost connection, an
@@ -269,7 +274,7 @@ func (r *faultRun) run(ctx context.Context, c *contender) {
 			_ = zktest.WaitUntil(ctx, func() bool { return conn.State() == zk.StateConnected || conn.Err() != nil })
 			continue
 		}
-		rec := r.hist.grant(c.id, g.Token(), g.Node(), g.shared(), time.Now())
+		rec := r.hist.grant(c.id, g.Token(), g.Node(), g.shared(), asked, time.Now())
 		n++
 		watched := make(chan struct{})
 		go func() {

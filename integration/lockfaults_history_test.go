@@ -23,6 +23,11 @@ type history struct {
 	problems []string
 	notes    []string // what check saw within the slack
 	maxHeld  int      // the most grants check saw held at once
+
+	// The span during which the fault could slow every contender (from
+	// its injection to the end of its background work, such as a
+	// restart); hand-overs within it are not timed.
+	faultFrom, faultTo time.Time
 }
 
 // grantRecord is one grant: contender, token, and hold interval.
@@ -31,7 +36,8 @@ type grantRecord struct {
 	token     int64
 	node      string
 	shared    bool      // a read lock's grant: others that are shared may overlap it
-	acquired  time.Time // when Lock or Campaign returned
+	asked     time.Time // when Lock or Campaign was called
+	acquired  time.Time // when it returned
 
 	// Set once each, under history.mu.
 	releasing time.Time // before Unlock or Resign was called
@@ -75,12 +81,13 @@ func (g *grantRecord) endWithSlack() (time.Time, bool) {
 	return end, ok
 }
 
-// grant records that contender got a grant with token and returns its
-// record; the caller takes the time right after the grant.
-func (h *history) grant(contender int, token int64, node string, shared bool, at time.Time) *grantRecord {
+// grant records that contender, which asked at asked, got a grant with
+// token and returns its record; the caller takes the time at right after
+// the grant.
+func (h *history) grant(contender int, token int64, node string, shared bool, asked, at time.Time) *grantRecord {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	g := &grantRecord{contender: contender, token: token, node: node, shared: shared, acquired: at}
+	g := &grantRecord{contender: contender, token: token, node: node, shared: shared, asked: asked, acquired: at}
 	h.grants = append(h.grants, g)
 	return g
 }
@@ -106,6 +113,46 @@ func (h *history) faulted(g *grantRecord, fault string, forced bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	g.fault, g.forced = fault, forced
+	h.faultSpanLocked(time.Now())
+}
+
+// faultSpan widens the fault's span to take in at.
+func (h *history) faultSpan(at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.faultSpanLocked(at)
+}
+
+func (h *history) faultSpanLocked(at time.Time) {
+	if h.faultFrom.IsZero() || at.Before(h.faultFrom) {
+		h.faultFrom = at
+	}
+	if at.After(h.faultTo) {
+		h.faultTo = at
+	}
+}
+
+// handovers returns how long each graceful hand-over took: from a
+// grant's release (not lost, no fault) to the next grant, asked for
+// before that release, when neither carries the fault and the hand-over
+// does not overlap the fault's span. For exclusive grants only.
+func (h *history) handovers() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	gs := h.sorted()
+	var out []time.Duration
+	for i := 1; i < len(gs); i++ {
+		prev, next := gs[i-1], gs[i]
+		if prev.fault != "" || next.fault != "" || prev.releasing.IsZero() || !next.asked.Before(prev.releasing) ||
+			(!prev.lost.IsZero() && !prev.lost.After(prev.releasing)) {
+			continue
+		}
+		if !h.faultFrom.IsZero() && !next.acquired.Before(h.faultFrom) && !prev.releasing.After(h.faultTo) {
+			continue
+		}
+		out = append(out, next.acquired.Sub(prev.releasing))
+	}
+	return out
 }
 
 // problem records a failure seen by a contender's or a fault's goroutine.
@@ -209,6 +256,9 @@ func (h *history) String() string {
 	}
 	for _, n := range h.notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if !h.faultFrom.IsZero() {
+		fmt.Fprintf(&b, "fault span: %s to %s\n", rel(h.faultFrom), rel(h.faultTo))
 	}
 	return b.String()
 }

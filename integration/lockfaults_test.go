@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"path"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -57,10 +58,14 @@ func TestSemaphoreFaults(t *testing.T) { testFaults(t, semaphoreRecipe) }
 
 func testFaults(t *testing.T, r recipe) {
 	e := ensemble(t)
+	timed := 0 // hand-overs timed, over every scenario
 	for _, sc := range faultScenarios {
 		for range *faultRepeat {
-			t.Run(sc.name, func(t *testing.T) { runFaultScenario(t, e, r, sc) })
+			t.Run(sc.name, func(t *testing.T) { timed += runFaultScenario(t, e, r, sc) })
 		}
+	}
+	if r.handover > 0 {
+		assert.Positive(t, timed, "graceful hand-overs timed outside the faults")
 	}
 }
 
@@ -151,6 +156,10 @@ var faultScenarios = []faultScenario{
 	{name: "DropCreateReply", hooks: dropCreateReply},
 }
 
+// rejoinSettle is how long after a restarted member is back in the quorum
+// the ensemble may still be slow from its rejoining.
+const rejoinSettle = time.Second
+
 // killLeader kills -9 the ZooKeeper leader while the victim holds, and
 // restarts it in the background while the contenders go on. Every member
 // drops its clients when the leader goes, so the victim's hold is lost
@@ -175,6 +184,12 @@ func killLeader(f *faultEnv) hooks {
 			if err := f.e.Member(leader).Restart(rctx); err != nil {
 				f.hist.problem("restart member %d: %v", leader, err)
 			}
+			if err := f.e.WaitQuorum(rctx); err != nil {
+				f.hist.problem("quorum after the restart of member %d: %v", leader, err)
+			}
+			// The member says it follows before it has caught up with the
+			// leader, which may hold commits back meanwhile.
+			f.hist.faultSpan(time.Now().Add(rejoinSettle))
 		}()
 		return f.waitLost(ctx, g)
 	}}
@@ -197,6 +212,7 @@ func blackhole(f *faultEnv) hooks {
 		// stepped down already.
 		err := zktest.WaitUntil(ctx, func() bool { return f.gone(ctx, g.Node()) })
 		c.each((*zktest.Proxy).Pass)
+		f.hist.faultSpan(time.Now())
 		if err != nil {
 			return fmt.Errorf("the session of hold %s did not expire: %w", g.Node(), err)
 		}
@@ -249,6 +265,7 @@ func dropCreateReply(f *faultEnv) hooks {
 			}
 			sid = c.conn.SessionID()
 			c.each((*zktest.Proxy).DropReplies)
+			f.hist.faultSpan(time.Now())
 			f.bg.Add(1)
 			go func() {
 				defer f.bg.Done()
@@ -263,6 +280,7 @@ func dropCreateReply(f *faultEnv) hooks {
 				}
 				f.injected.Store(true)
 				c.each((*zktest.Proxy).Reset)
+				f.hist.faultSpan(time.Now())
 			}()
 			return nil
 		},
@@ -292,8 +310,9 @@ func dropCreateReply(f *faultEnv) hooks {
 }
 
 // runFaultScenario runs the contenders of recipe r through one fault and
-// checks the history.
-func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenario) {
+// checks the history. It returns how many hand-overs it timed (see
+// recipe.handover).
+func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenario) int {
 	for i := range e.Size() {
 		restoreMember(t, e, i)
 	}
@@ -334,6 +353,16 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 	if bad := f.hist.check(contenders, rounds, r.limit); len(bad) > 0 {
 		assert.Empty(t, bad, "history:\n%s", f.hist)
 	}
+	var hs []time.Duration
+	if r.handover > 0 {
+		// A run short enough may have none outside the fault.
+		hs = f.hist.handovers()
+		if len(hs) > 0 {
+			slowest := slices.Max(hs)
+			t.Logf("%d graceful hand-overs outside the fault, the slowest %v", len(hs), slowest)
+			assert.Less(t, slowest, r.handover, "a graceful hand-over outside the fault; history:\n%s", f.hist)
+		}
+	}
 	if r.limit > 1 {
 		// Contenders that always wait for a lease fill every one of them.
 		assert.Equal(t, r.limit, f.hist.maxHeld, "grants held at once at most; history:\n%s", f.hist)
@@ -351,4 +380,5 @@ func runFaultScenario(t *testing.T, e *zktest.Ensemble, r recipe, sc faultScenar
 		assert.Empty(t, kids, "no orphan node remains under %s", dir)
 	}
 	require.NoError(t, e.WaitQuorum(ctxFor(t, startTimeout)))
+	return len(hs)
 }

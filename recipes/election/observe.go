@@ -79,7 +79,7 @@ func (ev LeaderEvent) HasLeader() bool { return ev.Node != "" }
 // there is no leader), with one-shot watches. A change costs two round
 // trips: the children, along with the directory's data, which says
 // whether the previous leader resigned (see Resign); then the new leader's
-// node, along with the directory's data again, to compare with later. A candidate that leads and goes between two reads (while the
+// node. A candidate that leads and goes between two reads (while the
 // previous event waits for its receiver, or within one round trip) is not
 // reported: events tell changes of the leader as the observer reads it,
 // never two leaders at once, and the terms of successive events increase.
@@ -101,7 +101,7 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 		reported bool         // an event was delivered
 		current  string       // the name of the leader last reported; "" for none
 		last     zk.EventType // the last watch event on current's node
-		dir      dirState     // the directory's data when current was read
+		dir      dirState     // the directory, read before current's node
 	)
 	emit := func(ev LeaderEvent) bool {
 		select {
@@ -128,12 +128,14 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 			return
 		}
 		reason := ReasonNone
+		var read dirState // the directory, if read before the children this round
 		if current != "" && !slices.Contains(kids, current) {
 			if after == nil {
 				after = e.conn.GetAsync(ctx, e.path)
 			}
 			r, err := after.Wait(ctx)
 			reason = dir.reason(current, last, r, err)
+			read = readDir(r, err)
 		}
 		ordered := contend.Order(kids, markers)
 		if len(ordered) == 0 {
@@ -169,11 +171,22 @@ func (e *Election) observe(ctx context.Context, ch chan<- LeaderEvent) {
 
 		leader := ordered[0].Name
 		p := path.Join(e.path, leader)
-		before := e.conn.GetAsync(ctx, e.path) // along with the leader's node
+		// The directory as it was before the leader's node is read: the
+		// read made with the children if there was one (only the leader
+		// writes the directory, as it resigns, and then its node is gone),
+		// or one along with the node.
+		var before *zk.Future[zk.GetResult]
+		if !read.ok {
+			before = e.conn.GetAsync(ctx, e.path)
+		}
 		lr, err := e.conn.GetWAsync(ctx, p).Wait(ctx)
 		data, st, watch := lr.Data, lr.Stat, lr.Watch
-		if err == nil {
+		switch {
+		case err != nil:
+		case before != nil:
 			dir = readDir(before.Wait(ctx))
+		default:
+			dir = read
 		}
 		switch {
 		case err == nil:
@@ -259,8 +272,8 @@ func (e *Election) await(ctx context.Context, watch <-chan zk.Event, end func(er
 	}
 }
 
-// dirState is the election directory as an observer read it along with
-// the leader's node: a later resignation changes its version.
+// dirState is the election directory as an observer read it before the
+// leader's node: a later resignation changes its version.
 type dirState struct {
 	stat zk.Stat
 	ok   bool // read; false if the read failed
@@ -272,7 +285,7 @@ func readDir(r zk.GetResult, err error) dirState { return dirState{stat: r.Stat,
 // reason tells why the leader whose node is name went, from the
 // directory's data read after that (r, err) and what the observer saw
 // before: last, the last watch event on the node, and d, the directory as
-// read along with the node. The directory naming the node says it
+// read before the node. The directory naming the node says it
 // resigned. A deletion seen with the directory unchanged since is a node
 // that vanished; anything else is unknown (the deletion was not seen, or
 // another resignation wrote the directory since).

@@ -11,7 +11,7 @@ import (
 
 // TestDirStateReason checks how an observer tells why a leader went from
 // the election directory's data read after it went, the directory it read
-// along with the leader's node, and the last watch event on the node.
+// before the leader's node, and the last watch event on the node.
 func TestDirStateReason(t *testing.T) {
 	const name = "_c_x-latch-0000000007"
 	before := dirState{stat: zk.Stat{Czxid: 5, Version: 3}, ok: true}

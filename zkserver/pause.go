@@ -144,8 +144,20 @@ func (r *socketReader) Read(p []byte) (int, error) {
 			continue
 		}
 		n, err := r.c.nc.Read(p)
-		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && g.epoch.Load() != e {
+		now := g.epoch.Load()
+		if now == e {
+			return n, err
+		}
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 			continue // a Pause interrupted the read
+		}
+		// A Pause began during the read, which still returned data: the
+		// deadline the Pause set does not stop a reader it woke if data
+		// came before it ran. Hold what was read until the pause ends.
+		if now&1 == 1 {
+			if werr := g.wait(r.c.ctx, now); werr != nil {
+				return n, werr
+			}
 		}
 		return n, err
 	}

@@ -88,6 +88,37 @@ func (m *coordkitMutex) unlock(ctx context.Context) error {
 	return h.Unlock(ctx)
 }
 
+// floorMutex is not a lock: Lock creates an ephemeral sequential node and
+// Unlock deletes it, waiting for each reply, and nothing else. These are
+// the two writes that every Curator-compatible lock pays per cycle when
+// its Unlock reports whether the hold was still there: the grant needs
+// the create's sequence number, and the report needs the delete's reply.
+// Its cycle rate bounds what any such lock could reach on a server
+// (client=floor, LockUncontended only: it excludes nobody).
+type floorMutex struct {
+	conn    *zk.Conn
+	prefix  string // "<path>/_c_<fixed uuid>-lock-"
+	node    string
+	version int32
+}
+
+func (c *coordkitClient) newFloorMutex(path string) *floorMutex {
+	return &floorMutex{conn: c.conn, prefix: path + "/_c_00000000-0000-4000-8000-000000000000-lock-"}
+}
+
+func (m *floorMutex) lock(ctx context.Context) error {
+	p, st, err := m.conn.Create2(ctx, m.prefix, nil, zk.ModeEphemeralSequential)
+	if err != nil {
+		return err
+	}
+	m.node, m.version = p, st.Version
+	return nil
+}
+
+func (m *floorMutex) unlock(ctx context.Context) error {
+	return m.conn.Delete(ctx, m.node, m.version)
+}
+
 // exclusion checks, cheaply and in the hot path, that no two contenders
 // hold the lock at once: a holder count that must be 0 when a contender
 // enters and 1 when it leaves, and a grant count incremented by a load, a
@@ -143,13 +174,14 @@ func cycle(ctx context.Context, mu mutex, x *exclusion) error {
 // lockWorkload is one lock benchmark's body.
 type lockWorkload struct {
 	name       string
-	contenders int // sessions per client, one goroutine each
+	contenders int  // sessions per client, one goroutine each
+	floor      bool // also run floorMutex, as client=floor
 	// run does n ops with mus (one per contender), timed by m, checked by x.
 	run func(ctx context.Context, mus []mutex, n int, m *meter, x *exclusion) error
 }
 
 var lockWorkloads = []lockWorkload{
-	{name: "LockUncontended", contenders: 1, run: lockUncontended},
+	{name: "LockUncontended", contenders: 1, run: lockUncontended, floor: true},
 	{name: "Lock8", contenders: 8, run: lockContended},
 }
 
@@ -270,7 +302,11 @@ func lockVariants(tb testing.TB, wl lockWorkload, srv lockServer) []*lockVariant
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var vs []*lockVariant
-	for _, name := range []string{"gozk", "coordkit"} {
+	names := []string{"gozk", "coordkit"}
+	if wl.floor {
+		names = append(names, "floor")
+	}
+	for _, name := range names {
 		v := &lockVariant{name: name, path: fmt.Sprintf("%s/%s-%s", lockDir, wl.name, name)}
 		if *countIO {
 			v.io = new(ioCounts)
@@ -293,6 +329,10 @@ func lockVariants(tb testing.TB, wl lockWorkload, srv lockServer) []*lockVariant
 			tb.Fatalf("bench: %s: %v", srv.name, err)
 		}
 		for _, s := range v.sessions {
+			if name == "floor" {
+				v.mus = append(v.mus, s.(*coordkitClient).newFloorMutex(v.path))
+				continue
+			}
 			mu, err := s.newMutex(v.path)
 			if err != nil {
 				tb.Fatal("bench:", err)

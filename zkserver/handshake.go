@@ -47,9 +47,6 @@ func (p *processor) connect(r *request) {
 				"client", old.remote)
 			old.session = nil
 			p.closeConn(old)
-			// Its watches go with it now, not once its reader has stopped
-			// (gone): the new connection may ask about them first.
-			p.watches.RemoveConn(old.id)
 		}
 		if s.timeout != timeout {
 			s.timeout = timeout

@@ -241,10 +241,14 @@ func (p *processor) gone(c *conn) {
 	c.session = nil
 }
 
-// closeConn closes c at once: nothing more is sent or processed.
+// closeConn closes c at once: nothing more is sent or processed, and its
+// watches go now rather than once its reader has stopped (gone), so that
+// a connection that takes its session over never sees them. A dead
+// connection's requests are skipped, so none can set a watch again.
 func (p *processor) closeConn(c *conn) {
 	c.dead = true
 	c.close()
+	p.watches.RemoveConn(c.id)
 }
 
 // untilTick returns the time until the next tick boundary of the clock.

@@ -80,23 +80,22 @@ type Recipe struct {
 func LostOnSuspension(t *testing.T, srv *zktest.Server, r Recipe) {
 	ctx := Context(t, OpTimeout)
 	s := takeSuspendable(t, srv, r)
-	px, c, obs, p, h, release, states := s.px, s.c, s.obs, s.p, s.h, s.release, s.states
 
 	start := time.Now()
-	px.Blackhole()
-	RequireLost(t, h, "while the connection is black-holed")
+	s.px.Blackhole()
+	RequireLost(t, s.h, "while the connection is black-holed")
 	lostAfter := time.Since(start)
-	require.ErrorIs(t, h.Err(), r.ErrLost)
-	require.ErrorIs(t, h.Err(), r.ErrSuspended)
-	_, ok, err := obs.Exists(ctx, h.Node())
+	require.ErrorIs(t, s.h.Err(), r.ErrLost)
+	require.ErrorIs(t, s.h.Err(), r.ErrSuspended)
+	_, ok, err := s.obs.Exists(ctx, s.h.Node())
 	require.NoError(t, err)
 	assert.True(t, ok, "the server had not expired the session when the holder learned of the loss (after %v)", lostAfter)
-	assert.Less(t, lostAfter, c.SessionTimeout(), "lost before the session timeout")
+	assert.Less(t, lostAfter, s.c.SessionTimeout(), "lost before the session timeout")
 
-	px.Pass()
-	WaitState(t, states, zk.EventReconnected)
-	require.ErrorIs(t, release(ctx), r.ErrLost)
-	assert.Empty(t, Children(t, obs, p), "the release removed the node of the lost grant")
+	s.px.Pass()
+	WaitState(t, s.states, zk.EventReconnected)
+	require.ErrorIs(t, s.release(ctx), r.ErrLost)
+	assert.Empty(t, Children(t, s.obs, s.p), "the release removed the node of the lost grant")
 }
 
 // LostOnUnwatchedSuspension checks on srv that a grant whose connection

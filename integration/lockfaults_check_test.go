@@ -25,20 +25,21 @@ func TestHistoryCheck(t *testing.T) {
 		want   int    // grants each contender must have
 		bad    string // a substring of the one violation expected; "" for none
 		limit  int    // grants that may be held at once; 0 for no limit
+		held   int    // the most grants held at once
 	}{
-		{"exclusive, one after the other", []g{{0, 1, false, 0, 10}, {1, 2, false, 11, 20}}, 1, "", 0},
-		{"exclusive, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap", 0},
-		{"exclusive, token going down", []g{{0, 2, false, 0, 10}, {1, 1, false, 11, 20}}, 1, "has token 1 after token 2", 0},
-		{"shared, overlapping, tokens in any order", []g{{0, 2, true, 0, 10}, {1, 1, true, 5, 20}}, 1, "", 0},
-		{"shared then exclusive, overlapping", []g{{0, 1, true, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap", 0},
-		{"exclusive then shared, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, true, 5, 20}}, 1, "grants overlap", 0},
-		{"shared after exclusive, smaller token", []g{{0, 2, false, 0, 10}, {1, 1, true, 11, 20}}, 1, "has token 1 after token 2", 0},
+		{"exclusive, one after the other", []g{{0, 1, false, 0, 10}, {1, 2, false, 11, 20}}, 1, "", 0, 1},
+		{"exclusive, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap", 0, 1},
+		{"exclusive, token going down", []g{{0, 2, false, 0, 10}, {1, 1, false, 11, 20}}, 1, "has token 1 after token 2", 0, 1},
+		{"shared, overlapping, tokens in any order", []g{{0, 2, true, 0, 10}, {1, 1, true, 5, 20}}, 1, "", 0, 2},
+		{"shared then exclusive, overlapping", []g{{0, 1, true, 0, 10}, {1, 2, false, 5, 20}}, 1, "grants overlap", 0, 1},
+		{"exclusive then shared, overlapping", []g{{0, 1, false, 0, 10}, {1, 2, true, 5, 20}}, 1, "grants overlap", 0, 1},
+		{"shared after exclusive, smaller token", []g{{0, 2, false, 0, 10}, {1, 1, true, 11, 20}}, 1, "has token 1 after token 2", 0, 1},
 		{"a writer while an earlier reader holds, after a later one ended",
-			[]g{{0, 1, true, 0, 50}, {1, 2, true, 10, 20}, {2, 3, false, 30, 40}}, 1, "grant 0 (contender 0, fault \"\") ended 20ms after grant 2", 0},
-		{"readers around a writer", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {0, 3, false, 11, 20}, {1, 4, true, 21, 30}}, 2, "", 0},
-		{"a contender short of grants", []g{{0, 1, false, 0, 10}, {0, 2, false, 11, 20}, {1, 3, false, 21, 30}}, 2, "contender 1 was granted 1 times, want 2", 0},
-		{"three leases of two", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {2, 3, true, 5, 20}}, 1, "3 grants held at once, limit 2", 2},
-		{"leases within the limit", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {0, 3, true, 11, 20}, {1, 4, true, 12, 20}}, 2, "", 2},
+			[]g{{0, 1, true, 0, 50}, {1, 2, true, 10, 20}, {2, 3, false, 30, 40}}, 1, "grant 0 (contender 0, fault \"\") ended 20ms after grant 2", 0, 2},
+		{"readers around a writer", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {0, 3, false, 11, 20}, {1, 4, true, 21, 30}}, 2, "", 0, 2},
+		{"a contender short of grants", []g{{0, 1, false, 0, 10}, {0, 2, false, 11, 20}, {1, 3, false, 21, 30}}, 2, "contender 1 was granted 1 times, want 2", 0, 1},
+		{"three leases of two", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {2, 3, true, 5, 20}}, 1, "3 grants held at once, limit 2", 2, 3},
+		{"leases within the limit", []g{{0, 1, true, 0, 10}, {1, 2, true, 2, 10}, {0, 3, true, 11, 20}, {1, 4, true, 12, 20}}, 2, "", 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &history{}
@@ -48,7 +49,8 @@ func TestHistoryCheck(t *testing.T) {
 				h.releasing(rec, at(x.release))
 				contenders = max(contenders, x.contender+1)
 			}
-			bad := h.check(contenders, tc.want, tc.limit)
+			bad, held := h.check(contenders, tc.want, tc.limit)
+			assert.Equal(t, tc.held, held, "grants held at once")
 			if tc.bad == "" {
 				assert.Empty(t, bad)
 				return

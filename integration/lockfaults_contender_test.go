@@ -64,16 +64,14 @@ type grant interface {
 	shared() bool
 }
 
-type lockHold struct{ *lock.Hold }
+// lockHold is a hold of a Mutex or of either side of an RWMutex.
+type lockHold struct {
+	*lock.Hold
+	read bool // an RWMutex's read lock
+}
 
 func (h lockHold) release(ctx context.Context) error { return h.Unlock(ctx) }
-func (h lockHold) shared() bool                      { return false }
-
-// readHold is a read lock's hold of an RWMutex.
-type readHold struct{ *lock.Hold }
-
-func (h readHold) release(ctx context.Context) error { return h.Unlock(ctx) }
-func (h readHold) shared() bool                      { return true }
+func (h lockHold) shared() bool                      { return h.read }
 
 // lease is a lease of a Semaphore: leases are shared, up to the limit.
 type lease struct{ *lock.Lease }
@@ -101,7 +99,7 @@ var (
 			if err != nil {
 				return nil, err
 			}
-			return lockHold{h}, nil
+			return lockHold{Hold: h}, nil
 		},
 	}
 	electionRecipe = recipe{
@@ -135,18 +133,16 @@ var (
 			if err != nil {
 				return nil, err
 			}
-			if (id+n)%2 == 1 {
-				h, err := m.Lock(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return lockHold{h}, nil
+			read := (id+n)%2 == 0
+			take := m.Lock
+			if read {
+				take = m.RLock
 			}
-			h, err := m.RLock(ctx)
+			h, err := take(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return readHold{h}, nil
+			return lockHold{h, read}, nil
 		},
 	}
 	// semaphoreRecipe takes leases of a Semaphore of faultLeases: its

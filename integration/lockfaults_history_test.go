@@ -22,7 +22,6 @@ type history struct {
 	grants   []*grantRecord
 	problems []string
 	notes    []string // what check saw within the slack
-	maxHeld  int      // the most grants check saw held at once
 
 	// The span during which the fault could slow every contender (from
 	// its injection to the end of its background work, such as a
@@ -169,11 +168,12 @@ func (h *history) problem(format string, args ...any) {
 // within forcedSlack); each of the contenders got want grants; and the
 // problems the contenders recorded. Shared grants (readers, leases) may
 // overlap and carry tokens in any order among themselves; with a limit
-// above 0, no more than limit grants are held at once.
-func (h *history) check(contenders, want, limit int) []string {
+// above 0, no more than limit grants are held at once. It also returns
+// the most grants it saw held at once.
+func (h *history) check(contenders, want, limit int) (bad []string, maxHeld int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	bad := slices.Clone(h.problems)
+	bad = slices.Clone(h.problems)
 	gs := h.sorted()
 	for j, next := range gs {
 		held := 1 // next, and the earlier ones it overlaps
@@ -201,7 +201,7 @@ func (h *history) check(contenders, want, limit int) []string {
 					i, prev.contender, prev.fault, end.Add(forcedSlack).Sub(next.acquired), j, forcedSlack))
 			}
 		}
-		h.maxHeld = max(h.maxHeld, held)
+		maxHeld = max(maxHeld, held)
 		if limit > 0 && held > limit {
 			bad = append(bad, fmt.Sprintf("grant %d (contender %d) made %d grants held at once, limit %d",
 				j, next.contender, held, limit))
@@ -216,7 +216,7 @@ func (h *history) check(contenders, want, limit int) []string {
 			bad = append(bad, fmt.Sprintf("contender %d was granted %d times, want %d", id, n, want))
 		}
 	}
-	return bad
+	return bad, maxHeld
 }
 
 // sorted returns the grants in the order they were made (of acquisition).

@@ -102,8 +102,11 @@ type floorMutex struct {
 	version int32
 }
 
-func (c *coordkitClient) newFloorMutex(path string) *floorMutex {
-	return &floorMutex{conn: c.conn, prefix: path + "/_c_00000000-0000-4000-8000-000000000000-lock-"}
+// floorClient is a coordkit session whose mutexes are floorMutexes.
+type floorClient struct{ *coordkitClient }
+
+func (c floorClient) newMutex(path string) (mutex, error) {
+	return &floorMutex{conn: c.conn, prefix: path + "/_c_00000000-0000-4000-8000-000000000000-lock-"}, nil
 }
 
 func (m *floorMutex) lock(ctx context.Context) error {
@@ -314,9 +317,14 @@ func lockVariants(tb testing.TB, wl lockWorkload, srv lockServer) []*lockVariant
 		for range wl.contenders {
 			var s lockSession
 			var err error
-			if name == "gozk" {
+			switch name {
+			case "gozk":
 				s, err = dialGozk(ctx, srv.addr, sessionTimeout, v.io)
-			} else {
+			case "floor":
+				var c *coordkitClient
+				c, err = dialCoordkit(ctx, srv.addr, sessionTimeout, v.io)
+				s = floorClient{c}
+			default:
 				s, err = dialCoordkit(ctx, srv.addr, sessionTimeout, v.io)
 			}
 			if err != nil {
@@ -329,10 +337,6 @@ func lockVariants(tb testing.TB, wl lockWorkload, srv lockServer) []*lockVariant
 			tb.Fatalf("bench: %s: %v", srv.name, err)
 		}
 		for _, s := range v.sessions {
-			if name == "floor" {
-				v.mus = append(v.mus, s.(*coordkitClient).newFloorMutex(v.path))
-				continue
-			}
 			mu, err := s.newMutex(v.path)
 			if err != nil {
 				tb.Fatal("bench:", err)

@@ -5,7 +5,7 @@
 #   make lint    gofmt, go vet, staticcheck (root module and bench/)
 #   make fuzz    longer fuzz runs (FUZZTIME each, 30s)
 #   make bench   coordkit vs go-zookeeper, interleaved (BENCH, BENCHTIME, BENCHCOUNT, BENCH_NAME)
-#   make soak    the lock, read/write lock and election fault tests at a larger size
+#   make soak    the lock, read/write lock, semaphore and election fault tests at a larger size
 #                (SOAK_FAULTS), then tests tagged "soak" (SOAK_TIMEOUT)
 #   make tools   staticcheck and benchstat into $(go env GOPATH)/bin
 
